@@ -1,0 +1,139 @@
+"""Every duration, window and amount of SPEC, in one versioned object.
+
+An order records the version it was placed under and is always judged by that version, so a
+new policy never changes the rules of an order already running. Defaults come from SPEC; where
+two seeds disagree the alternative is noted beside the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+SHIPPING_METHODS = (
+    "eu_warehouse",
+    "aliexpress_choice",
+    "aliexpress_standard",
+    "china_post_air_mail",
+    "ems",
+    "dhl",
+    "fedex",
+    "ups",
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    version: int = 1
+
+    # CAN-2/CAN-4: the seller's time to answer a cancellation request.
+    seller_answer_hours: int = 72
+    # CAN-7: handling time (ship-by) per shipping method, in hours from payment verified.
+    # Garant's defaults; marketplaces commonly use 3-7 days. Express methods ship faster.
+    handling_hours: dict[str, int] = field(
+        default_factory=lambda: {
+            "eu_warehouse": 48,
+            "aliexpress_choice": 72,
+            "aliexpress_standard": 120,
+            "china_post_air_mail": 168,
+            "ems": 120,
+            "dhl": 72,
+            "fedex": 72,
+            "ups": 72,
+        }
+    )
+    default_handling_hours: int = 120
+    # CAN-8: the longest extension a seller may ask for at once, and how many times.
+    max_extension_days: int = 30
+    max_extensions: int = 2
+    # ORD-5: an unpaid order is abandoned after this delay (Garant's choice).
+    unpaid_abandon_hours: int = 72
+    # ORD-5: an order awaiting the buyer's details is abandoned after this delay.
+    buyer_details_hours: int = 168
+    # CAN-11: the refund starts within 7-15 business days after a buyer-requested cancel.
+    refund_start_business_days: tuple[int, int] = (7, 15)
+    # PRT-5: a refund granted through a dispute arrives within 15-30 days.
+    dispute_refund_days: tuple[int, int] = (15, 30)
+    # Business days are counted on this country's calendar (the buyer's).
+    refund_calendar_country: str = "FR"
+    # PRT-2: protection period per product category, in days from purchase (60-90).
+    protection_days: dict[str, int] = field(
+        default_factory=lambda: {
+            "default": 60,
+            "fashion": 60,
+            "beauty": 60,
+            "home": 75,
+            "electronics": 90,
+            "jewelry": 90,
+        }
+    )
+    # PRT-3: Choice orders not delivered within this many days are refunded in full.
+    choice_refund_after_days: int = 30
+    # PRT-4: dispute windows.
+    dispute_after_delivery_days: int = 15
+    dispute_after_protection_days: int = 15
+    # SHP-2: Choice delivery guarantee coupon (cents).
+    choice_late_coupon_cents: int = 100
+
+    def handling_time(self, shipping_method: str) -> timedelta:
+        return timedelta(
+            hours=self.handling_hours.get(shipping_method, self.default_handling_hours)
+        )
+
+    @property
+    def seller_answer_window(self) -> timedelta:
+        return timedelta(hours=self.seller_answer_hours)
+
+    @property
+    def unpaid_abandon_after(self) -> timedelta:
+        return timedelta(hours=self.unpaid_abandon_hours)
+
+    @property
+    def buyer_details_window(self) -> timedelta:
+        return timedelta(hours=self.buyer_details_hours)
+
+    def protection_period(self, category: str) -> timedelta:
+        days = self.protection_days.get(category, self.protection_days["default"])
+        return timedelta(days=days)
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        for key, value in data.items():
+            if isinstance(value, tuple):
+                data[key] = list(value)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Policy:
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = set(data) - set(known)
+        if unknown:
+            raise ValueError(f"unknown policy settings: {', '.join(sorted(unknown))}")
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            values[key] = tuple(value) if isinstance(value, list) else value
+        policy = cls(**values)
+        policy.validate()
+        return policy
+
+    def validate(self) -> None:
+        for name in ("seller_answer_hours", "unpaid_abandon_hours", "buyer_details_hours"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        low, high = self.refund_start_business_days
+        if not 0 <= low <= high:
+            raise ValueError("refund_start_business_days must be (low, high) with low <= high")
+        if "default" not in self.protection_days:
+            raise ValueError("protection_days needs a 'default' category")
+
+    def with_changes(self, **changes: Any) -> Policy:
+        """A new version with some settings changed; the old version stays as it was."""
+        data = self.to_json()
+        data.update(changes)
+        data["version"] = self.version + 1
+        return Policy.from_json(data)
+
+
+DEFAULT_POLICY = Policy()

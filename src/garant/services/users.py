@@ -1,0 +1,80 @@
+"""Users and their bearer tokens. Tokens are stored hashed; the clear token is shown once."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+
+from garant.app import Garant
+from garant.domain.errors import InvalidInput, NotFound
+from garant.domain.transitions import Role
+from garant.store.schema import users
+
+HUMAN_ROLES = (Role.BUYER, Role.SELLER, Role.AGENT, Role.OPERATOR)
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    email: str
+    role: Role
+    locale: str = "fr"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(app: Garant, *, name: str, email: str, role: str, locale: str = "fr") -> User:
+    if role not in {r.value for r in HUMAN_ROLES}:
+        raise InvalidInput(f"unknown role '{role}'; use one of: buyer, seller, agent, operator")
+    if not name.strip() or "@" not in email:
+        raise InvalidInput("a user needs a name and an email address")
+    with app.engine.begin() as conn:
+        exists = conn.execute(select(users.c.id).where(users.c.email == email)).scalar()
+        if exists is not None:
+            raise InvalidInput(f"a user with the email {email} already exists")
+        user_id = conn.execute(
+            insert(users)
+            .values(name=name, email=email, role=role, locale=locale, created_at=app.clock.now())
+            .returning(users.c.id)
+        ).scalar_one()
+    return User(int(user_id), name, email, Role(role), locale)
+
+
+def issue_token(app: Garant, user_id: int) -> str:
+    """A new token for the user; the previous one stops working."""
+    token = "gar_" + secrets.token_urlsafe(32)
+    with app.engine.begin() as conn:
+        done = conn.execute(
+            update(users).where(users.c.id == user_id).values(token_hash=_hash(token))
+        ).rowcount
+    if not done:
+        raise NotFound(f"no user {user_id}")
+    return token
+
+
+def authenticate(app: Garant, token: str) -> User | None:
+    with app.engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.token_hash == _hash(token))).first()
+    if row is None:
+        return None
+    return User(row.id, row.name, row.email, Role(row.role), row.locale)
+
+
+def get_user(app: Garant, user_id: int) -> User:
+    with app.engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.id == user_id)).first()
+    if row is None:
+        raise NotFound(f"no user {user_id}")
+    return User(row.id, row.name, row.email, Role(row.role), row.locale)
+
+
+def find_by_email(app: Garant, email: str) -> User | None:
+    with app.engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.email == email)).first()
+    return None if row is None else User(row.id, row.name, row.email, Role(row.role), row.locale)

@@ -1,0 +1,190 @@
+"""What a caller sees of an order: status, timeline, allowed actions, deadlines (PayPal-style:
+every party always sees what it may do now and by when)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from garant.app import Garant
+from garant.domain.cancellation import BUYER_REASONS, SECURITY_REASONS
+from garant.domain.money import to_str
+from garant.domain.orders import Actor, DeadlineKind, Order
+from garant.domain.statuses import status
+from garant.domain.transitions import SHIPPED_OR_LATER
+from garant.services.orders import load_visible
+from garant.store import orders as repo
+
+# What happens when a deadline passes, in both languages.
+DEADLINE_EFFECTS: dict[DeadlineKind, tuple[str, str, str]] = {
+    DeadlineKind.ABANDON_UNPAID: (
+        "abandon",
+        "Sans paiement d'ici là, la commande sera abandonnée.",
+        "Without payment by then, the order will be abandoned.",
+    ),
+    DeadlineKind.BUYER_DETAILS: (
+        "abandon_and_refund",
+        "Sans vos précisions d'ici là, la commande sera abandonnée et remboursée.",
+        "Without your details by then, the order will be abandoned and refunded.",
+    ),
+    DeadlineKind.SHIP_BY: (
+        "cancel_and_refund",
+        "Si le vendeur n'a pas expédié d'ici là, la commande sera annulée et remboursée "
+        "automatiquement.",
+        "If the seller has not shipped by then, the order will be cancelled and refunded "
+        "automatically.",
+    ),
+    DeadlineKind.SELLER_ANSWER: (
+        "cancel_and_refund",
+        "Sans réponse du vendeur d'ici là, la commande sera annulée et remboursée automatiquement.",
+        "If the seller does not answer by then, the order will be cancelled and refunded "
+        "automatically.",
+    ),
+}
+
+REMEDIES = {
+    "contact_seller": ("Contacter le vendeur", "Contact the seller"),
+    "return": ("Demander un retour", "Ask for a return"),
+    "dispute": ("Ouvrir un litige", "Open a dispute"),
+}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def order_view(app: Garant, order_id: int, actor: Actor) -> dict[str, Any]:
+    with app.engine.connect() as conn:
+        order = load_visible(conn, order_id, actor)
+        return build_view(conn, order, actor, app.clock.now())
+
+
+def build_view(conn: Connection, order: Order, actor: Actor, now: datetime) -> dict[str, Any]:
+    assert order.id is not None
+    b = order.balances
+    view: dict[str, Any] = {
+        "id": order.id,
+        "external_ref": order.external_ref,
+        "version": order.version,
+        "state": order.state.value,
+        "status": order.display_status().to_json(),
+        "buyer_id": order.buyer_id,
+        "seller_id": order.seller_id,
+        "total": to_str(order.total_cents),
+        "currency": "EUR",
+        "previous_total": to_str(order.previous_total_cents)
+        if order.previous_total_cents is not None
+        else None,
+        "items": [{**i, "unit_price": to_str(i["unit_price_cents"])} for i in order.items],
+        "shipping_method": order.shipping_method,
+        "product_category": order.product_category,
+        "is_choice": order.is_choice,
+        "policy_version": order.policy.version,
+        "created_at": _iso(order.created_at),
+        "ship_by": _iso(order.ship_by),
+        "invoice_available": order.invoice_available,
+        "tracking": {
+            "number": order.tracking_number,
+            "previous_numbers": order.previous_tracking_numbers,
+            "status": status(order.shipment_status).to_json() if order.shipment_status else None,
+            "shipped_at": _iso(order.shipped_at),
+            "delivered_at": _iso(order.delivered_at),
+        },
+        "money": {
+            "paid": to_str(b.paid),
+            "held": to_str(b.held),
+            "released": to_str(b.released),
+            "refunded": to_str(b.refunded),
+        },
+        "refunds": [
+            {
+                "id": r["id"],
+                "amount": to_str(r["amount_cents"]),
+                "reason": r["reason"],
+                "expected_from": r["expected_from"].isoformat(),
+                "expected_to": r["expected_to"].isoformat(),
+                "settled_at": _iso(r["settled_at"]),
+            }
+            for r in repo.refunds_of(conn, order.id)
+        ],
+        "cancellation_request": _request_view(order),
+        "extension_request": {"days": order.extension_days_pending}
+        if order.extension_days_pending is not None
+        else None,
+        "closed": {
+            "reason": order.close_reason,
+            "fault": order.close_fault.value if order.close_fault else None,
+            "at": _iso(order.closed_at),
+        }
+        if order.closed_at
+        else None,
+        "security": _security_view(order),
+        "allowed_actions": order.allowed_actions(actor),
+        "deadlines": [
+            {
+                "kind": d.kind.value,
+                "due_at": d.due_at.isoformat(),
+                "seconds_left": max(0, int((d.due_at - now).total_seconds())),
+                "effect": DEADLINE_EFFECTS[d.kind][0],
+                "fr": DEADLINE_EFFECTS[d.kind][1],
+                "en": DEADLINE_EFFECTS[d.kind][2],
+            }
+            for d in sorted(order.deadlines(), key=lambda d: d.due_at)
+        ],
+        "remedies": [{"code": c, "fr": fr, "en": en} for c, (fr, en) in REMEDIES.items()]
+        if order.state in SHIPPED_OR_LATER
+        else [],
+        "timeline": [
+            {
+                "at": _iso(e["at"]),
+                "action": e["action"],
+                "status": status(e["status_code"]).to_json() if e["status_code"] else None,
+                "actor": {"role": e["actor_role"], "id": e["actor_id"]},
+                "reason": e["reason"],
+                "data": e["data"],
+            }
+            for e in repo.timeline_of(conn, order.id)
+        ],
+    }
+    return view
+
+
+def _request_view(order: Order) -> dict[str, Any] | None:
+    req = order.cancellation
+    if req is None:
+        return None
+    reason = BUYER_REASONS.get(req.reason)
+    return {
+        "reason": req.reason,
+        "reason_fr": reason.fr if reason else req.reason,
+        "reason_en": reason.en if reason else req.reason,
+        "note": req.note,
+        "status": req.status.value,
+        "requested_at": _iso(req.requested_at),
+        "answer_by": _iso(req.answer_by),
+        "answered_at": _iso(req.answered_at),
+    }
+
+
+def _security_view(order: Order) -> dict[str, str] | None:
+    if order.close_reason and order.close_reason.startswith("security:"):
+        code = order.close_reason.split(":", 1)[1]
+        fr, en, next_fr, next_en = SECURITY_REASONS[code]
+        return {
+            "reason": code,
+            "fr": fr,
+            "en": en,
+            "next_step_fr": next_fr,
+            "next_step_en": next_en,
+        }
+    if order.security_flag:
+        return {
+            "reason": order.security_flag,
+            "fr": "Commande en cours de vérification.",
+            "en": "Order under review.",
+            "next_step_fr": "",
+            "next_step_en": "",
+        }
+    return None
