@@ -189,6 +189,10 @@ class Order:
             and self._guard(action) is None
         ]
 
+    def require(self, action: Action, actor: Actor) -> None:
+        """Refuse early (ORD-3) when the action is not open to this actor now."""
+        self._require(action, actor)
+
     def _require(self, action: Action, actor: Actor) -> None:
         rule = TRANSITIONS[action]
         allowed = self.allowed_actions(actor)

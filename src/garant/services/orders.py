@@ -222,6 +222,7 @@ def perform(
                 allowed_actions=order.allowed_actions(actor),
             )
         was_closed = order.state in CLOSED
+        order.require(act, actor)  # state and role before parameters: the clearer error
         DISPATCH[act](order, actor, now, params)
         _after_close(conn, order, was_closed, now)
         try:

@@ -1,0 +1,27 @@
+"""The FastAPI application: API under /api/v1, OpenAPI at /api/docs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from garant import __version__
+from garant.api import admin, idempotency, orders, problems
+from garant.app import Garant
+
+
+def create_app(garant: Garant | None = None) -> FastAPI:
+    garant = garant or Garant.from_settings()
+    app = FastAPI(
+        title="Garant",
+        version=__version__,
+        summary="Post-purchase and buyer protection for marketplaces",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.garant = garant
+    problems.install(app)
+    idempotency.install(app)
+    app.include_router(orders.router)
+    app.include_router(admin.router)
+    return app
