@@ -90,3 +90,10 @@ class ConfirmationRequired(InvalidInput):
     """CAN-1: an irreversible step the buyer must confirm."""
 
     code = "confirmation_required"
+
+
+class RoleNotAllowed(IllegalTransition):
+    """The action exists but is never this role's to take (a buyer shipping, a seller paying)."""
+
+    code = "role_not_allowed"
+    http_status = 403

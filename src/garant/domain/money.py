@@ -33,12 +33,12 @@ def parse_amount(value: object, *, field: str = "amount", allow_zero: bool = Tru
         raise InvalidInput(f"{field}: '{value}' is not an amount", field=field)
     if amount < 0:
         raise InvalidInput(f"{field}: an amount cannot be negative ({value})", field=field)
+    if amount > Decimal("10000000"):
+        raise InvalidInput(f"{field}: amount too large ({value})", field=field)
     if amount != amount.quantize(Decimal("0.01")):
         raise InvalidInput(f"{field}: at most two decimals ({value})", field=field)
     if not allow_zero and amount == 0:
         raise InvalidInput(f"{field}: the amount must be above zero", field=field)
-    if amount > Decimal("10000000"):
-        raise InvalidInput(f"{field}: amount too large ({value})", field=field)
     return int(amount * 100)
 
 

@@ -29,6 +29,7 @@ from garant.domain.errors import (
     ConfirmationRequired,
     IllegalTransition,
     InvalidInput,
+    RoleNotAllowed,
 )
 from garant.domain.money import Balances, EntryKind, LedgerEntry, refund_entry, to_str
 from garant.domain.policy import Policy
@@ -205,7 +206,8 @@ class Order:
             raise CancellationImpossible(self.state.value, allowed, REMEDIES_AFTER_SHIPMENT)
         why = None
         if actor.role not in rule.roles:
-            why = f"a {actor.role.value} cannot do this"
+            raise RoleNotAllowed(action.value, self.state.value, allowed,
+                                 why=f"a {actor.role.value} cannot do this")
         elif self.state in rule.sources:
             why = self._guard(action)
         raise IllegalTransition(action.value, self.state.value, allowed, why=why)
@@ -223,7 +225,11 @@ class Order:
             out.append(Deadline(DeadlineKind.BUYER_DETAILS, self.details_due_at))
         if self.state in NOT_SHIPPED and self.ship_by:
             out.append(Deadline(DeadlineKind.SHIP_BY, self.ship_by))
-        if self.cancellation is not None and self.cancellation.is_open:
+        if (
+            self.cancellation is not None
+            and self.cancellation.is_open
+            and self.state in TRANSITIONS[Action.EXPIRE_CANCELLATION_REQUEST].sources
+        ):
             out.append(Deadline(DeadlineKind.SELLER_ANSWER, self.cancellation.answer_by))
         return out
 
@@ -297,6 +303,12 @@ class Order:
         self.balances = self.balances.after([entry])
 
     def _close(self, now: datetime, reason: str, fault: Fault) -> None:
+        if self.cancellation is not None and self.cancellation.is_open:
+            # The order ended another way (unfulfillable, abandoned) before the seller
+            # answered: the request is moot, and its 72 h deadline must not fire on a closed
+            # order.
+            self.cancellation.status = RequestStatus.SUPERSEDED
+            self.cancellation.answered_at = now
         self.closed_at = now
         self.close_reason = reason
         self.close_fault = fault
@@ -427,7 +439,11 @@ class Order:
         action: Action = Action.SHIP,
         warnings: list[str] | None = None,
     ) -> None:
-        if tracking_number in self.previous_tracking_numbers:
+        if not tracking_number.strip():
+            raise InvalidInput("a tracking number is required", state=self.state.value)
+        if _same_number(tracking_number) in {
+            _same_number(n) for n in self.previous_tracking_numbers
+        }:
             raise InvalidInput(
                 "a reshipment needs a new tracking number, not the old one", state=self.state.value
             )
@@ -608,7 +624,14 @@ class Order:
 
     def report_shipment_cancelled(self, actor: Actor, now: datetime, reason: str) -> None:
         """CAN-13: "envoi annulé" — never collected, or sent back by customs."""
-        self._move(Action.REPORT_SHIPMENT_CANCELLED, actor, now, reason=reason)
+        self._move(
+            Action.REPORT_SHIPMENT_CANCELLED,
+            actor,
+            now,
+            reason=reason,
+            message_fr="Envoi annulé",
+            message_en="Shipment cancelled",
+        )
 
     def choose_reshipment(self, actor: Actor, now: datetime) -> None:
         """CAN-13/TRK-5: the seller ships again, with a new tracking number, by a new ship-by."""
@@ -664,13 +687,20 @@ class Order:
         return True
 
 
+def _same_number(tracking_number: str) -> str:
+    """A tracking number as compared for CAN-13: case and spacing do not make it new."""
+    return "".join(tracking_number.split()).upper()
+
+
 _STATE_WORD = {
     OrderState.AWAITING_DETAILS: "awaiting_details",
     OrderState.PAYMENT_PROCESSING: "processing",
     OrderState.PAID: "purchased",
     OrderState.PREPARED: "prepared",
     OrderState.CONSOLIDATED: "consolidated",
-    OrderState.SHIPMENT_CANCELLED: "shipment_cancelled",
+    # CAN-13 "envoi annulé": the parcel is back on the seller's side; the seed's table has no
+    # word of its own for it (ORD-1), the timeline entry carries the seed's message.
+    OrderState.SHIPMENT_CANCELLED: "returned_to_sender",
     OrderState.DELIVERED: "delivered",
     OrderState.COMPLETED: "delivered",
     OrderState.RETURNED_TO_SENDER: "returned_to_sender",
