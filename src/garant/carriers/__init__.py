@@ -1,0 +1,25 @@
+"""Carrier adapters (TRK-2): one module per carrier API, all registered in ``ADAPTERS``.
+
+Importing this package imports every adapter module, which registers itself; a new adapter
+adds its module to the import list below.
+"""
+
+from garant.carriers import (  # noqa: F401  (imported for their registration)
+    chronopost,
+    dhl_express,
+    dhl_parcel_de,
+    dhl_universal,
+    fedex,
+    laposte,
+    ups,
+    usps,
+)
+from garant.carriers.base import (
+    ADAPTERS,
+    CarrierAdapter,
+    CarrierError,
+    TrackingNotFound,
+    get_adapter,
+)
+
+__all__ = ["ADAPTERS", "CarrierAdapter", "CarrierError", "TrackingNotFound", "get_adapter"]
