@@ -113,6 +113,8 @@ class RequestStatus(StrEnum):
     DECLINED = "declined"
     EXPIRED = "expired"  # the seller stayed silent: cancelled automatically (CAN-4)
     WITHDRAWN = "withdrawn"
+    # the order closed another way (unfulfillable, abandoned) before the seller answered
+    SUPERSEDED = "superseded"
 
 
 @dataclass

@@ -150,6 +150,7 @@ class Order:
                 Action.APPROVE_CANCELLATION,
                 Action.DECLINE_CANCELLATION,
                 Action.WITHDRAW_CANCELLATION,
+                Action.EXPIRE_CANCELLATION_REQUEST,
             )
             and not req_open
         ):

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import holidays
+
 SHIPPING_METHODS = (
     "eu_warehouse",
     "aliexpress_choice",
@@ -107,26 +109,66 @@ class Policy:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Policy:
+        if not isinstance(data, dict):
+            raise ValueError("a policy is a JSON object of settings")
         known = {f.name: f for f in dataclasses.fields(cls)}
         unknown = set(data) - set(known)
         if unknown:
             raise ValueError(f"unknown policy settings: {', '.join(sorted(unknown))}")
         values: dict[str, Any] = {}
         for key, value in data.items():
-            values[key] = tuple(value) if isinstance(value, list) else value
+            if isinstance(value, list):
+                value = tuple(value)
+            elif isinstance(value, dict):
+                value = dict(value)  # the policy must not share a dict its caller may change
+            values[key] = value
         policy = cls(**values)
         policy.validate()
         return policy
 
     def validate(self) -> None:
-        for name in ("seller_answer_hours", "unpaid_abandon_hours", "buyer_details_hours"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive")
-        low, high = self.refund_start_business_days
-        if not 0 <= low <= high:
-            raise ValueError("refund_start_business_days must be (low, high) with low <= high")
+        """Refuse, with ValueError naming the setting, anything an order could not run on."""
+        _whole(self.version, "version", minimum=1)
+        for name in (
+            "seller_answer_hours",
+            "default_handling_hours",
+            "max_extension_days",
+            "unpaid_abandon_hours",
+            "buyer_details_hours",
+            "choice_refund_after_days",
+            "dispute_after_delivery_days",
+            "dispute_after_protection_days",
+        ):
+            _whole(getattr(self, name), name, minimum=1)
+        _whole(self.max_extensions, "max_extensions", minimum=0)
+        _whole(self.choice_late_coupon_cents, "choice_late_coupon_cents", minimum=0)
+        for name in ("refund_start_business_days", "dispute_refund_days"):
+            pair = getattr(self, name)
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                raise ValueError(f"{name} must be a pair [low, high]")
+            low, high = pair
+            _whole(low, name, minimum=0)
+            _whole(high, name, minimum=0)
+            if low > high:
+                raise ValueError(f"{name} must be (low, high) with low <= high")
+        for name in ("handling_hours", "protection_days"):
+            table = getattr(self, name)
+            if not isinstance(table, dict):
+                raise ValueError(f"{name} must be an object of whole numbers")
+            for key, value in table.items():
+                if not isinstance(key, str) or not key:
+                    raise ValueError(f"{name}: keys must be names")
+                _whole(value, f"{name}.{key}", minimum=1)
         if "default" not in self.protection_days:
             raise ValueError("protection_days needs a 'default' category")
+        if (
+            not isinstance(self.refund_calendar_country, str)
+            or self.refund_calendar_country.upper() not in holidays.list_supported_countries()
+        ):
+            raise ValueError(
+                f"refund_calendar_country: no holiday calendar for "
+                f"'{self.refund_calendar_country}'"
+            )
 
     def with_changes(self, **changes: Any) -> Policy:
         """A new version with some settings changed; the old version stays as it was."""
@@ -134,6 +176,14 @@ class Policy:
         data.update(changes)
         data["version"] = self.version + 1
         return Policy.from_json(data)
+
+
+def _whole(value: object, name: str, *, minimum: int) -> None:
+    # bool is an int to Python, never to a policy author.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{name} must be a whole number, not {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum} (got {value})")
 
 
 DEFAULT_POLICY = Policy()

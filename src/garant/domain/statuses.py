@@ -48,9 +48,6 @@ _VOCABULARY = [
     ("abandoned", "Commande abandonnée", "Order abandoned"),
     # seed 003, FAQ
     ("returned_to_sender", "Retourné à l'expéditeur", "Returned to sender"),
-    # seed 004: the message a buyer receives when the carrier never collected the parcel or
-    # customs sent it back (CAN-13); not in the table, but the buyer's own word for it.
-    ("shipment_cancelled", "Envoi annulé", "Shipment cancelled"),
 ]
 
 STATUSES: dict[str, BuyerStatus] = {code: BuyerStatus(code, fr, en) for code, fr, en in _VOCABULARY}
