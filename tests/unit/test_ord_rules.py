@@ -446,6 +446,17 @@ def test_ord5_awaiting_details_resumes_to_received() -> None:
     assert (entry.action, entry.reason, entry.status_code) == ("provide_details", "L", "received")
 
 
+def test_ord5_buyer_answer_restarts_the_time_to_pay() -> None:
+    """An answer after the 72 h unpaid window must not be abandoned on the next sweep."""
+    order = new_order()
+    assert order.deadlines() == [Deadline(DeadlineKind.ABANDON_UNPAID, at(72))]
+    order.request_details(SELLER, at(1), "Which size, M or L?")
+    order.provide_details(BUYER, at(100), "L")
+    assert order.deadlines() == [Deadline(DeadlineKind.ABANDON_UNPAID, at(172))]
+    assert order.on_deadline(DeadlineKind.ABANDON_UNPAID, at(171)) is False
+    assert order.state is OrderState.RECEIVED
+
+
 def test_ord5_awaiting_details_resumes_to_paid_and_pauses_ship_by() -> None:
     order = paid_order()
     assert order.ship_by == T0 + HANDLING

@@ -104,6 +104,7 @@ class Order:
     version: int = 0
     resume_state: OrderState | None = None
     details_due_at: datetime | None = None
+    payment_due_at: datetime | None = None  # ORD-5: unpaid orders are abandoned after it
     previous_total_cents: int | None = None
     paid_at: datetime | None = None
     verified_at: datetime | None = None
@@ -207,8 +208,9 @@ class Order:
             raise CancellationImpossible(self.state.value, allowed, REMEDIES_AFTER_SHIPMENT)
         why = None
         if actor.role not in rule.roles:
-            raise RoleNotAllowed(action.value, self.state.value, allowed,
-                                 why=f"a {actor.role.value} cannot do this")
+            raise RoleNotAllowed(
+                action.value, self.state.value, allowed, why=f"a {actor.role.value} cannot do this"
+            )
         elif self.state in rule.sources:
             why = self._guard(action)
         raise IllegalTransition(action.value, self.state.value, allowed, why=why)
@@ -219,7 +221,8 @@ class Order:
         if self.state is OrderState.RECEIVED:
             out.append(
                 Deadline(
-                    DeadlineKind.ABANDON_UNPAID, self.created_at + self.policy.unpaid_abandon_after
+                    DeadlineKind.ABANDON_UNPAID,
+                    self.payment_due_at or self.created_at + self.policy.unpaid_abandon_after,
                 )
             )
         if self.state is OrderState.AWAITING_DETAILS and self.details_due_at:
@@ -319,6 +322,7 @@ class Order:
     # ----------------------------------------------------------------- ORD
 
     def placed(self, actor: Actor, now: datetime) -> None:
+        self.payment_due_at = now + self.policy.unpaid_abandon_after
         self._log(
             "order_placed",
             actor,
@@ -379,6 +383,9 @@ class Order:
             asked_at = self.details_due_at - self.policy.buyer_details_window
             self.ship_by += max(now - asked_at, timedelta(0))
         self.state = self.resume_state or OrderState.RECEIVED
+        if self.state is OrderState.RECEIVED:
+            # The buyer answered: the time to pay starts again rather than lapsing at once.
+            self.payment_due_at = now + self.policy.unpaid_abandon_after
         self.resume_state = None
         self.details_due_at = None
         self._log(

@@ -49,6 +49,7 @@ _SCALARS = (
     "destination_country",
     "created_at",
     "details_due_at",
+    "payment_due_at",
     "previous_total_cents",
     "paid_at",
     "verified_at",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select
@@ -9,21 +10,21 @@ from sqlalchemy import Connection, func, insert, select
 from garant.domain.policy import DEFAULT_POLICY, Policy
 from garant.store.schema import policies
 
-_cache: dict[tuple[str, int], Policy] = {}
-
-
-def _key(conn: Connection, version: int) -> tuple[str, int]:
-    return (str(conn.engine.url), version)
+# Parsed policies, keyed by their stored text. Not by (database, version): a database that
+# is rebuilt (sandbox reset, test database) may hold another policy under the same version
+# number, and an order must be judged by what its own database says.
+_cache: dict[str, Policy] = {}
 
 
 def get_policy(conn: Connection, version: int) -> Policy:
-    key = _key(conn, version)
-    if key not in _cache:
-        body = conn.execute(select(policies.c.body).where(policies.c.version == version)).scalar()
-        if body is None:
-            raise LookupError(f"policy version {version} does not exist")
-        _cache[key] = Policy.from_json(body)
-    return _cache[key]
+    body = conn.execute(select(policies.c.body).where(policies.c.version == version)).scalar()
+    if body is None:
+        raise LookupError(f"policy version {version} does not exist")
+    key = json.dumps(body, sort_keys=True)
+    policy = _cache.get(key)
+    if policy is None:
+        policy = _cache[key] = Policy.from_json(body)
+    return policy
 
 
 def current_policy(conn: Connection, now: datetime) -> Policy:

@@ -104,6 +104,7 @@ orders = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("resume_state", String(30)),
     Column("details_due_at", UTCDateTime()),
+    Column("payment_due_at", UTCDateTime()),
     Column("previous_total_cents", BigInteger),
     Column("paid_at", UTCDateTime()),
     Column("verified_at", UTCDateTime()),
