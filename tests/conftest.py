@@ -46,7 +46,8 @@ def pg_url(worker_id: str) -> Iterator[str]:
     if server is None:
         _skip_or_fail("PostgreSQL tests skipped: set GARANT_TEST_DATABASE_URL")
     assert server is not None
-    name = f"garant_test_{worker_id}".replace("-", "_")
+    # The pid keeps concurrent test sessions on one server out of each other's database.
+    name = f"garant_test_{worker_id}_{os.getpid()}".replace("-", "_")
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from garant.store.db import make_engine
 from garant.store.schema import sandbox_clock
 
 
@@ -38,7 +39,10 @@ class FixedClock:
 
 class SandboxClock:
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        # A reader of its own: "now" is often asked inside another connection's transaction,
+        # and on SQLite a second transaction would wait for the first one's write lock.
+        self.engine = make_engine(str(engine.url.render_as_string(hide_password=False)),
+                                  write_lock=False) if engine.dialect.name == "sqlite" else engine
 
     def offset(self) -> timedelta:
         with self.engine.connect() as conn:

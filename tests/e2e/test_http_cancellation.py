@@ -71,10 +71,13 @@ def test_can4_http_request_cancellation_then_auto_cancel_after_72h(server: Serve
         body = r.json()
         assert body["cancellation_request"]["status"] == "open"
         assert [d["kind"] for d in body["deadlines"]][0] == "seller_answer"
-        assert body["deadlines"][0]["seconds_left"] == 72 * 3600
+        # Real time runs on under the sandbox offset: allow the seconds this test takes.
+        assert 72 * 3600 - 60 <= body["deadlines"][0]["seconds_left"] <= 72 * 3600
         # The seller now sees the two answers it can give.
         r = http.get(f"/api/v1/orders/{order_id}", headers=seller)
-        assert r.json()["allowed_actions"][:2] == ["approve_cancellation", "decline_cancellation"]
+        seller_can = r.json()["allowed_actions"]
+        assert {"approve_cancellation", "decline_cancellation"} <= set(seller_can)
+        assert "ship" not in seller_can  # the request must be answered first
 
         advance = http.post("/api/v1/sandbox/clock/advance", headers=op, json={"by": "71h"})
         assert advance.status_code == 200, advance.text
@@ -82,7 +85,7 @@ def test_can4_http_request_cancellation_then_auto_cancel_after_72h(server: Serve
         assert worker.returncode == 0, worker.stderr
         r = http.get(f"/api/v1/orders/{order_id}", headers=buyer)
         assert r.json()["state"] == "paid"
-        assert r.json()["deadlines"][0]["seconds_left"] == 3600
+        assert 3600 - 60 <= r.json()["deadlines"][0]["seconds_left"] <= 3600
         assert _ledger(db_url, order_id) == {"capture": 2490, "hold": 2490}
 
         http.post("/api/v1/sandbox/clock/advance", headers=op, json={"by": "2h"})

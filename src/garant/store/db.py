@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, write_lock: bool = True, **kwargs: Any) -> Engine:
+    """``write_lock=False`` gives a SQLite engine for plain reads outside any transaction
+    (WAL readers never wait for the writer)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
@@ -23,6 +25,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+
+        if not write_lock:
+            return engine
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
