@@ -5,14 +5,22 @@ adds its module to the import list below.
 """
 
 from garant.carriers import (  # noqa: F401  (imported for their registration)
+    aftership,
+    cainiao,
+    china_post,
     chronopost,
+    correos,
     dhl_express,
     dhl_parcel_de,
     dhl_universal,
     fedex,
+    fourpx,
     laposte,
+    poczta_polska,
+    track17,
     ups,
     usps,
+    yanwen,
 )
 from garant.carriers.base import (
     ADAPTERS,

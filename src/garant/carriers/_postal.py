@@ -1,10 +1,8 @@
 """What the postal and aggregator adapters (Cainiao, China Post, Yanwen, 4PX, Correos, Poczta
 Polska, 17TRACK, AfterShip) share beyond ``base``.
 
-* ``norm``: lower-case text without accents that keeps CJK characters (``base.folded`` drops
-  them, and Chinese carriers word their events in Chinese).
-* ``Words``: keyword sets matched on whole words (``"stem*"`` for a prefix), so "undelivered"
-  is not "delivered" and "dédouanement" is not "dédouané".
+* the keyword tables of ``_postal_words`` (``w``), in ``norm`` form: lower-case, no accents,
+  CJK kept (``base.folded`` drops it, and Chinese carriers word their events in Chinese).
 * ``read_text``: the (status, sub-status) a carrier's words state, for carriers whose API has
   no event codes (Correos, Poczta Polska, China Post's Chinese scan names) and for codes no
   table knows; ``refine``: the sub-status the words add to what a code already says.
@@ -20,13 +18,19 @@ Polska, 17TRACK, AfterShip) share beyond ``base``.
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timezone, tzinfo
+from functools import cache
+from typing import NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from garant.carriers.base import parse_offset
+from babel import Locale
+from babel.core import get_global
+
+from garant.carriers import _postal_words as w
+from garant.carriers._postal_words import Words, norm
+from garant.carriers.base import CarrierError, TrackingNotFound, parse_offset
 from garant.domain.tracking import SubStatus, TrackingEvent, TrackingParseError, TrackingStatus
 
 S = SubStatus
@@ -34,189 +38,78 @@ T = TrackingStatus
 Reading = tuple[TrackingStatus, SubStatus]
 
 
-def norm(text: str | None) -> str:
-    if not text:
-        return ""
-    text = text.replace("’", "'").replace("ł", "l").replace("Ł", "L")
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(plain.lower().split())
-
-
-class Words:
-    """Keywords in ``norm`` form; Latin words match whole, ``"x*"`` matches words starting x."""
-
-    def __init__(self, *words: str) -> None:
-        parts = []
-        for word in words:
-            core = re.escape(word.rstrip("*"))
-            if word[0].isascii():
-                tail = "" if word.endswith("*") else r"(?![a-z0-9])"
-                parts.append(rf"(?<![a-z0-9]){core}{tail}")
-            else:  # CJK has no spaces between words: a substring is all one can ask
-                parts.append(core)
-        self._pattern = re.compile("|".join(parts))
-
-    def within(self, text: str) -> bool:
-        return self._pattern.search(text) is not None
-
-
-LOST = Words("lost", "reported missing", "perdu", "perdue", "egare*", "extravi*", "perdid*",
-             "zagin*", "zagubi*", "丢失", "遗失", "丢件")
-DAMAGED = Words("damag*", "endommag*", "abime*", "deterior*", "danad*", "uszkodz*", "破损", "损坏")
-DELAYED = Words("delay*", "retard*", "retras*", "opozni*", "延误", "延迟")
-CUSTOMS = Words("customs", "custom", "douane*", "dedouan*", "aduan*", "celn*", "clearance",
-                "海关", "清关", "通关")
-EXPORT = Words("export*", "wywoz*", "出口")
-CUSTOMS_HELD = Words("held", "hold", "detain*", "retain*", "retention", "retenu*", "retenid*",
-                     "bloqu*", "seiz*", "saisi*", "zatrzyma*", "exception", "abnormal*", "fail*",
-                     "delay*", "扣留", "扣押", "查扣", "异常", "失败")
-CUSTOMS_INFO = Words("document*", "invoice*", "facture*", "factura*", "justificati*", "duty",
-                     "duties", "payment", "pay", "paiement", "payer", "regler", "pago", "pagar",
-                     "arancel*", "dokument*", "oplat*", "doplat*", "uzupelni*",
-                     "information required", "more information", "additional information",
-                     "补充", "缴税", "缴费", "税费", "付款")
-CUSTOMS_RELEASED = Words("released", "release", "cleared", "clearance complete*",
-                         "completed clearance", "returned from customs", "return from customs",
-                         "dedouane", "dedouanee", "despachad*", "liberad*", "zwolnion*",
-                         "zakonczon*", "放行", "清关完成", "通关完成", "已清关", "清关成功")
-REFUSED = Words("refus*", "rehus*", "rechaz*", "odmow*", "rejected by the recipient",
-                "rejected by recipient", "拒收", "拒签")
-ADDRESS = Words("incorrect address", "address incorrect", "wrong address", "invalid address",
-                "insufficient address", "incomplete address", "unknown address",
-                "address unknown", "addressee unknown", "has moved", "customer moved",
-                "recipient moved", "addressee moved", "adresse incorrecte", "adresse incomplete",
-                "adresse erronee", "adresse insuffisante", "n'habite pas", "inconnu a l'adresse",
-                "direccion incorrecta", "direccion incompleta", "desconocid*",
-                "adres niepelny", "adres nieprawidlowy", "adresat nieznany", "wyprowadzil*",
-                "地址不详", "地址错误", "地址有误", "查无此人")
-ABSENT = Words("absent*", "not home", "not at home", "nobody", "no one", "unavailable",
-               "not available", "business closed", "notice left", "card left",
-               "avis de passage", "ausent*", "nieobecn*", "awiz*", "无人", "不在")
-FAILED = Words("fail*", "unsuccessful", "attempt*", "undeliver*", "not delivered",
-               "could not be delivered", "echec", "echoue*", "tentative", "non distribu*",
-               "pas pu etre", "no entregado", "intento*", "nieudan*", "niedoreczon*",
-               "proba doreczenia", "未妥投", "投递失败", "派送失败", "投递不成功")
-STRONG_ABSENT = Words("absent*", "ausent*", "nieobecn*", "awiz*", "avis de passage",
-                      "notice left")
-UNCLAIMED = Words("unclaimed", "uncollected", "not collected", "not picked up",
-                  "non reclame*", "pas ete retire", "non retire", "no retirad*", "no recogid*",
-                  "no reclamad*", "sobrante", "nie podjet*", "niepodjet*", "逾期", "无人领取",
-                  "未领取")
-PICKUP = Words("available for pick*", "ready for pick*", "ready for collection",
-               "available for collection", "awaiting collection", "awaiting pickup",
-               "to be collected", "pickup point", "pick-up point", "collection point",
-               "disponible", "a retirer", "en attente de retrait", "para recoger",
-               "para su recogida", "do odbioru", "待取", "待自提", "自提点", "驿站")
-LOCKER = Words("locker*", "parcel machine", "parcel terminal", "consigne*", "citypaq",
-               "paczkomat*", "automat*", "packstation", "pickup station", "快递柜", "智能柜")
-OUT_FOR_DELIVERY = Words("out for delivery", "with delivery courier", "on vehicle for delivery",
-                         "en cours de livraison", "en livraison", "en reparto",
-                         "en proceso de entrega", "en entrega", "w doreczeniu",
-                         "wydano do doreczenia", "przekazano do doreczenia", "派送中",
-                         "正在派送", "正在投递", "安排投递")
-DELIVERED = Words("delivered", "delivery completed", "livre", "livree", "distribue*",
-                  "entregado", "entregada", "doreczon*", "doreczenie", "odebran*", "妥投",
-                  "签收", "已送达", "已投递")
-SIGNED = Words("signed", "signature", "signe", "firmad*", "podpis*", "签收人")
-LETTER_BOX = Words("mailbox", "mail box", "letter box", "letterbox", "boite aux lettres",
-                   "boite a lettres", "buzon", "skrzynk*", "信箱", "信报箱")
-NEIGHBOUR = Words("neighbour*", "neighbor*", "voisin*", "vecin*", "sasiad*", "gardien",
-                  "concierge", "conserje", "邻居")
-COLLECTED = Words("picked up by", "collected", "retire", "retiree", "recogid*", "odebran*",
-                  "post office", "bureau de poste", "pickup point", "point relais", "oficina",
-                  "placowc*", "自取", "已取件", "自提")
-RETURNED_DONE = Words("delivered to sender", "delivered to the sender", "return delivered",
-                      "received by the sender", "returned to shipper and delivered",
-                      "livre a l'expediteur", "distribue a l'expediteur",
-                      "livre a l'adresse de l'expediteur", "entregado al remitente",
-                      "doreczono nadawcy", "doreczony nadawcy", "wydano nadawcy",
-                      "退回妥投", "退件签收", "退回签收")
-RETURNING = Words("return*", "retour*", "renvoy*", "devuel*", "devolu*", "zwrot*", "zwroc*",
-                  "退回", "退件", "退运", "退还")
-HANDOVER = Words("handed over", "hand over", "handover", "handed to", "transferred to",
-                 "received by local", "accepted by local", "received by the local",
-                 "remis a", "remis au", "confie a", "entregado al operador",
-                 "entregado a la empresa", "entregado al transportista", "przekazan*",
-                 "移交", "交由", "转交", "交付")
-LAST_MILE_CUE = Words("last mile", "last-mile", "local delivery", "local carrier",
-                      "local courier", "local postal", "delivery partner", "destination carrier",
-                      "destination operator", "destination postal", "operador de destino",
-                      "operateur", "operator*", "尾程", "末端", "当地", "派送公司")
-NOT_LAST_MILE = Words("airline", "airport", "flight", "aircraft", "linehaul", "line haul",
-                      "customs", "douane", "aduana", "celn*", "aerolinea", "compagnie aerienne",
-                      "航空", "航班", "海关", "机场")
-ARRIVAL = Words("arriv*", "llegad*", "llego", "przyby*", "przyjec*", "到达", "抵达")
-DESTINATION = Words("destination country", "country of destination", "pays de destination",
-                    "pays du destinataire", "pais de destino", "kraju przeznaczenia",
-                    "inward office", "目的国", "寄达国", "目的地国家")
-DEPARTURE = Words("depart*", "left", "leave*", "leaving", "quitte", "salid*", "salio",
-                  "opuscil*", "wyslan*", "离开", "出境")
-ORIGIN = Words("origin country", "country of origin", "departure country", "pays d'origine",
-               "pays d'expedition", "pais de origen", "kraju nadania", "outward office",
-               "中国", "出境")
-ACCEPTED = Words("accepted", "acceptance", "picked up", "posted", "dropped off", "collected from",
-                 "pris en charge", "depose", "admitid*", "nadan*", "收寄", "揽收", "揽件", "已收件")
-INFO = Words("preregistr*", "pre-registr*", "preadmis*", "pre-admis*", "electronic information",
-             "information received", "shipping information", "label created", "order created",
-             "dane elektroniczne", "电子信息", "已下单", "订单已创建")
-NOT_FOUND = Words("not found", "not exist*", "no record*", "no data", "no information",
-                  "no existe", "no hay informacion", "inconnu", "brak", "未查询到", "不存在",
-                  "无轨迹", "查无")
-INVALID = Words("invalid", "incorrect", "wrong format", "format", "no es correcto",
-                "nieprawidlow*", "格式", "非法", "错误")  # fmt: skip
-
-
 def failed_reason(text: str) -> SubStatus:
-    if REFUSED.within(text):
+    if w.REFUSED.within(text):
         return S.REFUSED
-    if ADDRESS.within(text):
+    if w.ADDRESS.within(text):
         return S.ADDRESS_PROBLEM
-    if ABSENT.within(text):
+    if w.ABSENT.within(text):
         return S.RECIPIENT_ABSENT
     return S.NONE
 
 
 def delivered_kind(text: str) -> SubStatus:
-    if LETTER_BOX.within(text):
+    if w.LETTER_BOX.within(text):
         return S.LETTER_BOX
-    if NEIGHBOUR.within(text):
+    if w.NEIGHBOUR.within(text):
         return S.NEIGHBOUR
-    if COLLECTED.within(text) or LOCKER.within(text):
+    if w.COLLECTED.within(text) or w.LOCKER.within(text):
         return S.COLLECTED
-    if SIGNED.within(text):
+    if w.SIGNED.within(text):
         return S.SIGNED
     return S.DELIVERED_OTHER
 
 
 def return_reason(text: str) -> SubStatus:
-    if CUSTOMS.within(text):
+    if w.CUSTOMS.within(text):
         return S.CUSTOMS
-    if UNCLAIMED.within(text):
+    if w.UNCLAIMED.within(text):
         return S.UNCLAIMED
-    if ADDRESS.within(text):
+    if w.ADDRESS.within(text):
         return S.ADDRESS_INCORRECT
-    if REFUSED.within(text) or ABSENT.within(text) or FAILED.within(text):
+    if w.REFUSED.within(text) or w.ABSENT.within(text) or w.FAILED.within(text):
         return S.ATTEMPTS_FAILED
     return S.RETURNED_OTHER
 
 
-def _customs(text: str) -> Reading:
-    if CUSTOMS_HELD.within(text):
+def export_customs(raw: str | None) -> Reading:
+    """Export formalities at origin: a hold is a hold, the rest is no clearance of the buyer's."""
+    if w.CUSTOMS_HELD.within(norm(raw)):
         return T.EXCEPTION, S.HELD_BY_CUSTOMS
-    if EXPORT.within(text):
+    return T.IN_TRANSIT, S.IN_TRANSIT_OTHER
+
+
+def refuse(
+    carrier: str, message: str, *, number: str | None = None, code: str | None = None
+) -> NoReturn:
+    """A carrier's error answer: TRK-4's "not found" (a typing error when the number's form is
+    blamed) when its words say so, else an error of the carrier's own."""
+    text = norm(message)
+    if w.INVALID.within(text):
+        raise TrackingNotFound(
+            carrier, message, tracking_number=number, code=code, invalid_number=True
+        )
+    if w.NOT_FOUND.within(text):
+        raise TrackingNotFound(carrier, message, tracking_number=number, code=code)
+    raise CarrierError(carrier, message, code=code)
+
+
+def _customs(text: str) -> Reading:
+    if w.CUSTOMS_HELD.within(text):
+        return T.EXCEPTION, S.HELD_BY_CUSTOMS
+    if w.EXPORT.within(text):
         return T.IN_TRANSIT, S.IN_TRANSIT_OTHER  # export formalities are not the buyer's
-    if CUSTOMS_INFO.within(text):
+    if w.CUSTOMS_INFO.within(text):
         return T.IN_TRANSIT, S.CUSTOMS_INFORMATION_REQUIRED
-    if CUSTOMS_RELEASED.within(text):
+    if w.CUSTOMS_RELEASED.within(text):
         return T.IN_TRANSIT, S.CUSTOMS_RELEASED
     return T.IN_TRANSIT, S.CUSTOMS_PROCESSING
 
 
 def is_handover(text: str) -> bool:
-    if not HANDOVER.within(text) or NOT_LAST_MILE.within(text):
+    if not w.HANDOVER.within(text) or w.NOT_LAST_MILE.within(text):
         return False
-    return LAST_MILE_CUE.within(text) or carrier_in_text(text) is not None
+    return w.LAST_MILE_CUE.within(text) or carrier_in_text(text) is not None
 
 
 def read_text(raw: str | None) -> Reading | None:
@@ -229,39 +122,40 @@ def read_text(raw: str | None) -> Reading | None:
     text = norm(raw)
     if not text:
         return None
-    if LOST.within(text):
+    if w.LOST.within(text):
         return T.EXCEPTION, S.LOST
-    if DAMAGED.within(text):
+    if w.DAMAGED.within(text):
         return T.EXCEPTION, S.DAMAGED
-    if RETURNED_DONE.within(text):
+    if w.RETURNED_DONE.within(text):
         return T.RETURNED, return_reason(text)
-    if CUSTOMS.within(text) and CUSTOMS_RELEASED.within(text) and not CUSTOMS_HELD.within(text):
+    customs = w.CUSTOMS.within(text)
+    if customs and w.CUSTOMS_RELEASED.within(text) and not w.CUSTOMS_HELD.within(text):
         return _customs(text)  # "returned from customs" is a release, not a return
-    if RETURNING.within(text):
+    if w.RETURNING.within(text):
         return T.RETURNING, S.NONE
-    if CUSTOMS.within(text):
+    if customs:
         return _customs(text)
-    if DELAYED.within(text):
+    if w.DELAYED.within(text):
         return T.EXCEPTION, S.DELAYED
-    if OUT_FOR_DELIVERY.within(text):
+    if w.OUT_FOR_DELIVERY.within(text):
         return T.OUT_FOR_DELIVERY, S.NONE
     if is_handover(text):
         return T.IN_TRANSIT, S.HANDED_TO_LAST_MILE
-    if FAILED.within(text) or REFUSED.within(text) or STRONG_ABSENT.within(text):
+    if w.FAILED.within(text) or w.REFUSED.within(text) or w.STRONG_ABSENT.within(text):
         return T.DELIVERY_FAILED, failed_reason(text)
-    if ADDRESS.within(text):
+    if w.ADDRESS.within(text):
         return T.DELIVERY_FAILED, S.ADDRESS_PROBLEM
-    if PICKUP.within(text):
-        return T.AVAILABLE_FOR_PICKUP, S.LOCKER if LOCKER.within(text) else S.PICKUP_POINT
-    if DELIVERED.within(text):
+    if w.PICKUP.within(text):
+        return T.AVAILABLE_FOR_PICKUP, S.LOCKER if w.LOCKER.within(text) else S.PICKUP_POINT
+    if w.DELIVERED.within(text):
         return T.DELIVERED, delivered_kind(text)
-    if ARRIVAL.within(text) and DESTINATION.within(text):
+    if w.ARRIVAL.within(text) and w.DESTINATION.within(text):
         return T.IN_TRANSIT, S.ARRIVED_DESTINATION_COUNTRY
-    if DEPARTURE.within(text) and ORIGIN.within(text):
+    if w.DEPARTURE.within(text) and w.ORIGIN.within(text):
         return T.IN_TRANSIT, S.DEPARTED_ORIGIN_COUNTRY
-    if ACCEPTED.within(text):
+    if w.ACCEPTED.within(text):
         return T.IN_TRANSIT, S.ACCEPTED
-    if INFO.within(text):
+    if w.INFO.within(text):
         return T.INFO_RECEIVED, S.NONE
     return None
 
@@ -288,11 +182,13 @@ def refine(status: TrackingStatus, sub_status: SubStatus, raw: str | None) -> Re
             return said
     elif status is T.DELIVERY_FAILED and sub_status is S.NONE:
         return status, failed_reason(text)
+    elif status is T.DELIVERED and w.RETURNED_DONE.within(text):
+        return T.RETURNED, return_reason(text)  # the one delivery that is a return
     elif status is T.DELIVERED and sub_status is S.DELIVERED_OTHER:
         return status, delivered_kind(text)
     elif status is T.RETURNED and sub_status is S.RETURNED_OTHER:
         return status, return_reason(text)
-    elif status is T.AVAILABLE_FOR_PICKUP and LOCKER.within(text):
+    elif status is T.AVAILABLE_FOR_PICKUP and w.LOCKER.within(text):
         return status, S.LOCKER
     return status, sub_status
 
@@ -323,7 +219,7 @@ def _reason_shown_by(event: TrackingEvent) -> SubStatus | None:
     """The return reason an earlier event shows; NONE stops the search; None looks further."""
     if event.status is T.DELIVERED:
         return S.NONE
-    if event.status is T.AVAILABLE_FOR_PICKUP:
+    if event.status is T.AVAILABLE_FOR_PICKUP or w.UNCLAIMED.within(norm(event.raw_text)):
         return S.UNCLAIMED
     if event.sub_status in (S.HELD_BY_CUSTOMS, S.CUSTOMS_INFORMATION_REQUIRED):
         return S.CUSTOMS
@@ -346,17 +242,24 @@ _CARRIERS = {
     "中国邮政": "china_post", "cainiao": "cainiao", "菜鸟": "cainiao", "yanwen": "yanwen",
     "燕文": "yanwen", "4px": "4px", "递四方": "4px", "inpost": "inpost", "evri": "evri",
 }  # fmt: skip
+# Longest names first, so that "dhl express" wins over "dhl" at the same place.
 _CARRIER_NAMES = Words(*sorted(_CARRIERS, key=len, reverse=True))
 _NAME_PATTERN = re.compile(r"[^a-z0-9]+")
 
 
 def carrier_in_text(raw: str | None) -> str | None:
-    """The slug of a carrier Garant knows by name, when the text names one."""
+    """The slug of a carrier Garant knows by name, when the text names one.
+
+    In a handover ("remis à La Poste par China Post") the carrier named after the handover
+    words is the one receiving the parcel; otherwise the first one named.
+    """
     text = norm(raw)
-    for name in sorted(_CARRIERS, key=len, reverse=True):  # "dhl express" before "dhl"
-        if Words(name).within(text):
-            return _CARRIERS[name]
-    return None
+    found = _CARRIER_NAMES.all(text)
+    if not found:
+        return None
+    verb_end = w.HANDOVER.end(text)
+    after = [name for start, name in found if verb_end is not None and start >= verb_end]
+    return _CARRIERS[after[0] if after else found[0][1]]
 
 
 def carrier_slug(name: str | None) -> str | None:
@@ -375,8 +278,9 @@ def carrier_slug(name: str | None) -> str | None:
 _NUMBER_AFTER = re.compile(
     r"(?:tracking\s*(?:number|no\.?|n°|#)|new\s+number|local\s+number|"
     r"n(?:°|º|o\.?|um[eé]ro|úmero)\s+de\s+(?:suivi|seguimiento|env[ií]o)|"
-    r"numer(?:em)?(?:\s+przesy[lł]ki)?|单号|运单号|跟踪号)"
-    r"[\s:：=#-]{0,4}(?:is\s+)?([A-Za-z0-9]{8,34})",
+    r"numer(?:em)?\b(?:\s+przesy[lł]ki)?|单号|运单号|跟踪号)"
+    r"(?:\s+(?:local|locale|new|nouveau))?[\s:：=#-]{0,4}(?:(?:is|est|es)\s+)?"
+    r"([A-Za-z0-9]{8,34})",
     re.IGNORECASE,
 )
 
@@ -406,6 +310,24 @@ def parse_handover_leg(leg: str | None) -> tuple[str | None, str | None] | None:
     return carrier or None, number or None
 
 
+@cache
+def _territories(language: str) -> tuple[Words, dict[str, str]]:
+    zones = get_global("territory_zones")
+    names = {
+        norm(name): code
+        for code, name in Locale(language).territories.items()
+        if len(code) == 2 and code in zones
+    }
+    return Words(*sorted(names, key=len, reverse=True)), names
+
+
+def country_named_in(text: str | None, language: str) -> str | None:
+    """ISO code of a country named in ``text`` in ``language`` ("法国", "Francja")."""
+    words, names = _territories(language)
+    found = words.find(norm(text))
+    return names.get(found) if found else None
+
+
 # --- time ------------------------------------------------------------------------------------
 
 _ZONE_NAME = re.compile(r"[A-Za-z_]+(?:/[A-Za-z0-9_+-]+){1,2}")
@@ -430,23 +352,30 @@ def zone_of(text: str) -> tzinfo:
 
 
 def from_epoch_ms(value: object, zone: tzinfo) -> datetime:
-    """Epoch milliseconds as the instant they are, shown in ``zone``."""
+    """Epoch milliseconds as the instant they are, with the offset ``zone`` has then."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TrackingParseError(f"epoch time must be a number, not {type(value).__name__}")
     if not 0 < value < 4_102_444_800_000:  # before 2100: anything else is no parcel scan
         raise TrackingParseError(f"epoch time {value!r} out of range")
     try:
-        return datetime.fromtimestamp(value / 1000, tz=UTC).astimezone(zone)
+        moment = datetime.fromtimestamp(value / 1000, tz=UTC)
     except (OverflowError, OSError, ValueError):
         raise TrackingParseError(f"epoch time {value!r} out of range") from None
-
-
-def fixed(zone: tzinfo, moment: datetime) -> datetime:
-    """``moment`` with the zone's offset at that instant as a fixed offset."""
     offset = moment.astimezone(zone).utcoffset()
     if offset is None:
         raise TrackingParseError(f"zone {zone} gives no offset")
     return moment.astimezone(timezone(offset))
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A request header by name, whatever its case (HTTP names are case-insensitive)."""
+    if not isinstance(headers, Mapping):
+        return None
+    wanted = name.lower()
+    for key, value in headers.items():
+        if isinstance(key, str) and key.lower() == wanted and isinstance(value, str):
+            return value
+    return None
 
 
 def first_text(*values: str | None) -> str:
