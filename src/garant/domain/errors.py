@@ -46,8 +46,10 @@ class CancellationImpossible(IllegalTransition):
 
     code = "cancellation_impossible_after_shipment"
 
-    def __init__(self, state: str, allowed: Sequence[str], remedies: Sequence[str]) -> None:
-        super().__init__("cancel", state, allowed, why="the order has already been shipped")
+    def __init__(
+        self, state: str, allowed: Sequence[str], remedies: Sequence[str], action: str = "cancel"
+    ) -> None:
+        super().__init__(action, state, allowed, why="the order has already been shipped")
         self.message = (
             f"The order has already been shipped ('{state}'): it can no longer be cancelled. "
             f"Remedies: {', '.join(remedies)}."

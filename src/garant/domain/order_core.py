@@ -199,7 +199,9 @@ class OrderCore:
             action in (Action.CANCEL, Action.REQUEST_CANCELLATION)
             and self.state in SHIPPED_OR_LATER
         ):
-            raise CancellationImpossible(self.state.value, allowed, REMEDIES_AFTER_SHIPMENT)
+            raise CancellationImpossible(
+                self.state.value, allowed, REMEDIES_AFTER_SHIPMENT, action.value
+            )
         why = None
         if actor.role not in rule.roles:
             raise RoleNotAllowed(

@@ -65,6 +65,16 @@ class SubStatus(StrEnum):
     NONE = "none"
 
 
+_RETURN_REASONS = frozenset(
+    {
+        SubStatus.ADDRESS_INCORRECT,
+        SubStatus.ATTEMPTS_FAILED,
+        SubStatus.UNCLAIMED,
+        SubStatus.CUSTOMS,
+        SubStatus.RETURNED_OTHER,
+    }
+)
+
 # Which sub-statuses belong to which status; adapters and tests check against this.
 SUB_STATUSES: dict[TrackingStatus, frozenset[SubStatus]] = {
     TrackingStatus.IN_TRANSIT: frozenset(
@@ -101,15 +111,10 @@ SUB_STATUSES: dict[TrackingStatus, frozenset[SubStatus]] = {
             SubStatus.EXCEPTION_OTHER,
         }
     ),
-    TrackingStatus.RETURNED: frozenset(
-        {
-            SubStatus.ADDRESS_INCORRECT,
-            SubStatus.ATTEMPTS_FAILED,
-            SubStatus.UNCLAIMED,
-            SubStatus.CUSTOMS,
-            SubStatus.RETURNED_OTHER,
-        }
-    ),
+    TrackingStatus.RETURNED: _RETURN_REASONS,
+    # A parcel on its way back already has its reason (TRK-5): "retour à l'expéditeur :
+    # adresse incorrecte" is said while it travels, not only once it is back.
+    TrackingStatus.RETURNING: _RETURN_REASONS,
 }
 
 
@@ -163,7 +168,9 @@ def buyer_status_code(status: TrackingStatus, sub_status: SubStatus) -> str:
             SubStatus.CUSTOMS_PROCESSING: "customs_clearance",
             SubStatus.CUSTOMS_INFORMATION_REQUIRED: "customs_clearance",
             SubStatus.CUSTOMS_RELEASED: "customs_cleared",
-            SubStatus.HANDED_TO_LAST_MILE: "customs_cleared",
+            # A handover to the local carrier happens with or without customs (EU warehouses,
+            # clearance done later by La Poste): it proves arrival, not clearance.
+            SubStatus.HANDED_TO_LAST_MILE: "arrived_destination_country",
         }.get(sub_status, "international_transit")
     return {
         TrackingStatus.PENDING: "shipped",

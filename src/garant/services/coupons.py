@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, Table, and_, insert, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from garant.domain.cancellation import CouponKind, coupon_give_back
 from garant.domain.errors import InvalidInput
@@ -15,6 +18,7 @@ from garant.domain.transitions import OrderState
 from garant.store import schema as t
 
 _DEAD = (OrderState.CANCELLED.value, OrderState.UNFULFILLABLE.value, OrderState.ABANDONED.value)
+MAX_CODE_LENGTH = 60  # coupons.code
 
 
 def attach(
@@ -27,39 +31,54 @@ def attach(
     """Record the coupons used by a new order. Returns 'promo_code_reused' when a code was
     already used by an order of another checkout (CAN-10: an agent then reviews it)."""
     assert order.id is not None
+    wanted: dict[str, _CouponIn] = {}
+    for raw in coupons:
+        c = _coupon_in(raw)
+        if c.code in wanted:
+            raise InvalidInput(f"the coupon {c.code} is listed twice for this order")
+        wanted[c.code] = c
     flag = None
-    for c in coupons:
-        code = str(c.get("code", "")).strip().upper()
-        if not code:
-            raise InvalidInput("a coupon needs a code")
-        kind = CouponKind(c.get("kind", "platform"))
-        row = conn.execute(select(t.coupons).where(t.coupons.c.code == code)).first()
-        if row is None:
-            coupon_id = conn.execute(
-                insert(t.coupons)
-                .values(
-                    code=code,
-                    kind=kind.value,
-                    amount_cents=parse_amount(c.get("amount", "0"), field="coupon amount"),
-                    expires_at=c.get("expires_at"),
-                    status="active",
-                )
-                .returning(t.coupons.c.id)
-            ).scalar_one()
-        else:
-            coupon_id = row.id
-            reused = conn.execute(
-                select(t.coupon_uses.c.order_id)
-                .join(t.orders, t.orders.c.id == t.coupon_uses.c.order_id)
-                .where(and_(t.coupon_uses.c.coupon_id == coupon_id, t.orders.c.state.not_in(_DEAD)))
-                .where(
-                    (t.coupon_uses.c.checkout_id != checkout_id)
-                    | t.coupon_uses.c.checkout_id.is_(None)
-                    | (checkout_id is None)
-                )
-            ).first()
-            if reused is not None:
-                flag = "promo_code_reused"
+    # Codes in one fixed order (the same as ``give_back``), so that two transactions locking
+    # the same coupons never wait for each other in a circle.
+    for code in sorted(wanted):
+        c = wanted[code]
+        # Two orders may bring a new code at the same instant: one row, no unique-key error.
+        conn.execute(
+            _insert(conn, t.coupons)
+            .values(
+                code=code,
+                kind=c.kind.value,
+                amount_cents=c.amount_cents,
+                expires_at=c.expires_at,
+                status="active",
+            )
+            .on_conflict_do_nothing(index_elements=["code"])
+        )
+        # The coupon's row lock makes "was it used on another checkout?" a question asked
+        # one order at a time: of two orders placed together, the second sees the first.
+        coupon_id = conn.execute(
+            select(t.coupons.c.id).where(t.coupons.c.code == code).with_for_update()
+        ).scalar_one()
+        other_checkout = (
+            true()
+            if checkout_id is None
+            else or_(
+                t.coupon_uses.c.checkout_id.is_(None),
+                t.coupon_uses.c.checkout_id != checkout_id,
+            )
+        )
+        reused = conn.execute(
+            select(t.coupon_uses.c.order_id)
+            .join(t.orders, t.orders.c.id == t.coupon_uses.c.order_id)
+            .where(
+                t.coupon_uses.c.coupon_id == coupon_id,
+                t.orders.c.state.not_in(_DEAD),
+                other_checkout,
+            )
+            .limit(1)
+        ).first()
+        if reused is not None:
+            flag = "promo_code_reused"
         conn.execute(
             insert(t.coupon_uses).values(
                 coupon_id=coupon_id, order_id=order.id, checkout_id=checkout_id
@@ -68,12 +87,69 @@ def attach(
     return flag
 
 
+@dataclass(frozen=True)
+class _CouponIn:
+    code: str
+    kind: CouponKind
+    amount_cents: int
+    expires_at: datetime | None
+
+
+def _coupon_in(raw: dict[str, Any]) -> _CouponIn:
+    """Check one coupon as the marketplace sent it; refuse anything the store cannot keep."""
+    code = str(raw.get("code") or "").strip().upper()
+    if not code:
+        raise InvalidInput("a coupon needs a code")
+    if len(code) > MAX_CODE_LENGTH:
+        raise InvalidInput(f"a coupon code has at most {MAX_CODE_LENGTH} characters")
+    kind_text = raw.get("kind", CouponKind.PLATFORM.value)
+    try:
+        kind = CouponKind(kind_text)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown coupon kind '{kind_text}'; use one of: "
+            f"{', '.join(k.value for k in CouponKind)}"
+        ) from None
+    amount = parse_amount(raw.get("amount", "0"), field="coupon amount")
+    return _CouponIn(code, kind, amount, _expiry(raw.get("expires_at")))
+
+
+def _expiry(value: object) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(
+                f"coupon expires_at: '{value}' is not a date and time; write it like "
+                "2026-12-31T23:59:59+01:00"
+            ) from None
+    if not isinstance(value, datetime):
+        raise InvalidInput("coupon expires_at: give a date and time with its time zone")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(
+            f"coupon expires_at: '{value.isoformat()}' has no time zone; add one "
+            "(for example +01:00 or Z)"
+        )
+    return value
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    return dialect_insert(table)
+
+
 def give_back(conn: Connection, order: Order, now: datetime) -> None:
     """CAN-12, after the order closed without delivery. Outcomes go on the order's timeline."""
+    # Locked, in code order (as ``attach`` does): when the orders of one coupon close at the
+    # same instant, the last to take the lock sees the others closed and gives it back.
     rows = conn.execute(
         select(t.coupons)
         .join(t.coupon_uses, t.coupon_uses.c.coupon_id == t.coupons.c.id)
         .where(t.coupon_uses.c.order_id == order.id)
+        .order_by(t.coupons.c.code)
+        .with_for_update(of=t.coupons)
     ).all()
     for coupon in rows:
         if coupon.status != "active":

@@ -9,6 +9,7 @@ from datetime import timedelta
 from garant.app import Garant
 from garant.services.orders import fire_deadline
 from garant.store import deadlines as store
+from garant.store import orders as order_store
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,10 @@ def sweep(app: Garant, worker: str, *, limit: int | None = None) -> SweepStats:
     for c in claimed:
         try:
             with app.engine.begin() as conn:
+                # The order's lock before the deadline row's, as every API call does (it
+                # locks the order, then syncs the deadline rows): the other way round, a
+                # seller answering at the deadline and this worker deadlock each other.
+                order_store.lock(conn, c.order_id)
                 if not store.still_mine(conn, c.id, worker):
                     stats.lost += 1
                     continue

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, select
+from sqlalchemy.exc import IntegrityError
 
 from garant.app import Garant
 from garant.domain.errors import Conflict, InvalidInput, NotFound
@@ -54,6 +55,58 @@ def create_order(
     total_cents = parse_amount(total, field="total", allow_zero=False)
     clean_items = [_item(i) for i in items]
     now = app.clock.now()
+    try:
+        return _create_order(
+            app,
+            now,
+            actor=actor,
+            buyer_id=buyer_id,
+            seller_id=seller_id,
+            items=clean_items,
+            total_cents=total_cents,
+            shipping_method=shipping_method,
+            product_category=product_category,
+            is_choice=is_choice,
+            destination_country=destination_country,
+            coupons_used=coupons_used,
+            external_ref=external_ref,
+            checkout_id=checkout_id,
+        )
+    except IntegrityError:
+        # The same order arrived twice at once (a marketplace retrying its webhook): the
+        # unique external_ref let one in; the other gets the answer the check gives.
+        if external_ref is not None and _external_ref_taken(app, external_ref):
+            raise InvalidInput(
+                f"an order with external_ref '{external_ref}' already exists"
+            ) from None
+        raise
+
+
+def _external_ref_taken(app: Garant, external_ref: str) -> bool:
+    with app.engine.connect() as conn:
+        found = conn.execute(
+            select(t.orders.c.id).where(t.orders.c.external_ref == external_ref)
+        ).scalar()
+    return found is not None
+
+
+def _create_order(
+    app: Garant,
+    now: datetime,
+    *,
+    actor: Actor,
+    buyer_id: int,
+    seller_id: int,
+    items: list[dict[str, Any]],
+    total_cents: int,
+    shipping_method: str,
+    product_category: str,
+    is_choice: bool,
+    destination_country: str,
+    coupons_used: list[dict[str, Any]] | None,
+    external_ref: str | None,
+    checkout_id: str | None,
+) -> int:
     with app.engine.begin() as conn:
         for user_id, role in ((buyer_id, Role.BUYER), (seller_id, Role.SELLER)):
             found = conn.execute(select(t.users.c.role).where(t.users.c.id == user_id)).scalar()
@@ -76,7 +129,7 @@ def create_order(
             product_category=product_category,
             policy=policy,
             created_at=now,
-            items=clean_items,
+            items=items,
             is_choice=is_choice,
             destination_country=destination_country.upper(),
             external_ref=external_ref,
@@ -211,6 +264,8 @@ def perform(
     if act in SYSTEM_ONLY:
         raise InvalidInput(f"'{action}' happens automatically at its deadline")
     now = app.clock.now()
+    if _apply_due_deadlines(app, order_id, actor, now):
+        expected_version = None if expected_version is None else expected_version + 1
     with app.engine.begin() as conn:
         order = load_visible(conn, order_id, actor, lock=True)
         if expected_version is not None and expected_version != order.version:
@@ -229,6 +284,26 @@ def perform(
             repo.save(conn, order, now)
         except repo.VersionConflict as exc:
             raise Conflict(str(exc), state=order.state.value) from None
+
+
+def _apply_due_deadlines(app: Garant, order_id: int, actor: Actor, now: datetime) -> bool:
+    """A deadline takes effect at its time, not when a worker gets to it: an action that
+    arrives after the 72 h (or the ship-by) first lets the due effect happen, in its own
+    transaction, and is then judged on the result (a late approval finds the order already
+    cancelled)."""
+    with app.engine.begin() as conn:
+        order = load_visible(conn, order_id, actor, lock=True)
+        due = [d for d in order.deadlines() if d.due_at <= now]
+        if not due:
+            return False
+        was_closed = order.state in CLOSED
+        applied = False
+        for deadline in sorted(due, key=lambda d: d.due_at):
+            applied |= order.on_deadline(deadline.kind, now)
+        if applied:
+            _after_close(conn, order, was_closed, now)
+            repo.save(conn, order, now)
+        return applied
 
 
 def _after_close(conn: Connection, order: Order, was_closed: bool, now: datetime) -> None:
@@ -299,11 +374,14 @@ def settle_refund(app: Garant, *, actor: Actor, refund_id: int) -> int:
                 f"refund {refund_id} was already settled on {row.settled_at.isoformat()}"
             )
         order = repo.load(conn, row.order_id, lock=True)
-        conn.execute(
+        settled = conn.execute(
             t.refunds.update()
             .where(and_(t.refunds.c.id == refund_id, t.refunds.c.settled_at.is_(None)))
             .values(settled_at=now)
-        )
+        ).rowcount
+        if settled != 1:
+            # The same confirmation arrived twice at once; the other call recorded it.
+            raise InvalidInput(f"refund {refund_id} was already settled")
         order.refunds_pending -= 1
         order.refund_settled(actor, now, row.amount_cents)
         repo.save(conn, order, now)

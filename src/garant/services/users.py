@@ -34,13 +34,16 @@ def create_user(app: Garant, *, name: str, email: str, role: str, locale: str = 
         raise InvalidInput(f"unknown role '{role}'; use one of: buyer, seller, agent, operator")
     if not name.strip() or "@" not in email:
         raise InvalidInput("a user needs a name and an email address")
+    # Before the transaction: the sandbox clock reads the database, and on SQLite it would
+    # wait for the write lock this transaction holds.
+    now = app.clock.now()
     with app.engine.begin() as conn:
         exists = conn.execute(select(users.c.id).where(users.c.email == email)).scalar()
         if exists is not None:
             raise InvalidInput(f"a user with the email {email} already exists")
         user_id = conn.execute(
             insert(users)
-            .values(name=name, email=email, role=role, locale=locale, created_at=app.clock.now())
+            .values(name=name, email=email, role=role, locale=locale, created_at=now)
             .returning(users.c.id)
         ).scalar_one()
     return User(int(user_id), name, email, Role(role), locale)

@@ -56,9 +56,12 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def order_view(app: Garant, order_id: int, actor: Actor) -> dict[str, Any]:
+    # Before the connection's transaction: the sandbox clock reads the database, and on
+    # SQLite (every transaction is BEGIN IMMEDIATE) it would wait for this one.
+    now = app.clock.now()
     with app.engine.connect() as conn:
         order = load_visible(conn, order_id, actor)
-        return build_view(conn, order, actor, app.clock.now())
+        return build_view(conn, order, actor, now)
 
 
 def build_view(conn: Connection, order: Order, actor: Actor, now: datetime) -> dict[str, Any]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from garant.domain.policy import DEFAULT_POLICY, Policy
 from garant.store.schema import policies
@@ -30,9 +33,20 @@ def get_policy(conn: Connection, version: int) -> Policy:
 def current_policy(conn: Connection, now: datetime) -> Policy:
     version = conn.execute(select(func.max(policies.c.version))).scalar()
     if version is None:
-        publish_policy(conn, DEFAULT_POLICY, now)
-        return DEFAULT_POLICY
+        # The first orders of an installation may arrive together: each offers the default
+        # policy, one stores it, none fails on the other's row.
+        DEFAULT_POLICY.validate()
+        insert_default = _insert(conn).values(
+            version=DEFAULT_POLICY.version, body=DEFAULT_POLICY.to_json(), created_at=now
+        )
+        conn.execute(insert_default.on_conflict_do_nothing(index_elements=["version"]))
+        version = conn.execute(select(func.max(policies.c.version))).scalar_one()
     return get_policy(conn, int(version))
+
+
+def _insert(conn: Connection) -> Any:
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    return dialect_insert(policies)
 
 
 def publish_policy(conn: Connection, policy: Policy, now: datetime) -> None:

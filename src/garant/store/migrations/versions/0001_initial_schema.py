@@ -366,8 +366,8 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         # ORD-4 and PRT-6: the timeline and the ledger are append-only; refuse edits outright.
         op.execute(
-            "CREATE OR REPLACE FUNCTION garant_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"
+            "CREATE OR REPLACE FUNCTION garant_append_only() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"
         )
         for table in ("timeline", "ledger_entries"):
             op.execute(
