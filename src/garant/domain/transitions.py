@@ -97,6 +97,8 @@ def _r(
 
 
 STAFF = {R.AGENT, R.OPERATOR}
+# What tracking does to an order (TRK): an agent or operator by hand, or the ingest itself.
+TRACKING = {R.AGENT, R.OPERATOR, R.SYSTEM}
 
 TRANSITIONS: dict[Action, Rule] = {
     Action.UPDATE_AMOUNT: _r(
@@ -144,9 +146,9 @@ TRANSITIONS: dict[Action, Rule] = {
     ),
     Action.SHIP: _r(NOT_SHIPPED, {R.SELLER}, S.SHIPPED, "handed to the carrier, with tracking"),
     Action.RECORD_SHIPMENT_PROGRESS: _r(
-        {S.SHIPPED}, STAFF, None, "the parcel moved (from tracking)"
+        {S.SHIPPED}, TRACKING, None, "the parcel moved (from tracking)"
     ),
-    Action.RECORD_DELIVERY: _r({S.SHIPPED}, STAFF, S.DELIVERED, "the carrier delivered"),
+    Action.RECORD_DELIVERY: _r({S.SHIPPED}, TRACKING, S.DELIVERED, "the carrier delivered"),
     Action.CONFIRM_RECEIPT: _r(
         {S.SHIPPED, S.DELIVERED},
         {R.BUYER},
@@ -154,7 +156,7 @@ TRANSITIONS: dict[Action, Rule] = {
         "PRT-1: the buyer confirms receipt; the seller is paid",
     ),
     Action.MARK_RETURNED_TO_SENDER: _r(
-        {S.SHIPPED}, STAFF, S.RETURNED_TO_SENDER, "TRK-5: the parcel went back to the seller"
+        {S.SHIPPED}, TRACKING, S.RETURNED_TO_SENDER, "TRK-5: the parcel went back to the seller"
     ),
     Action.CANCEL: _r(
         UNPAID | {S.AWAITING_DETAILS},
@@ -205,7 +207,7 @@ TRANSITIONS: dict[Action, Rule] = {
         "CAN-10: cancelled for security",
     ),
     Action.REPORT_SHIPMENT_CANCELLED: _r(
-        {S.SHIPPED}, STAFF, S.SHIPMENT_CANCELLED, "CAN-13: envoi annulé"
+        {S.SHIPPED}, TRACKING, S.SHIPMENT_CANCELLED, "CAN-13: envoi annulé"
     ),
     Action.CHOOSE_RESHIPMENT: _r(
         {S.SHIPMENT_CANCELLED, S.RETURNED_TO_SENDER},

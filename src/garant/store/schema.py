@@ -284,3 +284,107 @@ sandbox_clock = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("offset_seconds", BigInteger, nullable=False),
 )
+
+# ----------------------------------------------------------------------------- tracking (TRK)
+
+# One parcel. Several numbers may lead to it (TRK-3: a handover to a local carrier with a new
+# number) and several orders may travel in it (TRK-11: consolidation).
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("carrier", String(40), nullable=False),
+    Column("tracking_number", String(64), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("sub_status", String(40), nullable=False),
+    Column("buyer_status", String(40), nullable=False),
+    Column("last_event_at", UTCDateTime()),
+    Column("delivered_at", UTCDateTime()),
+    Column("origin_country", String(2)),
+    Column("destination_country", String(2)),
+    Column("shipping_method", String(40)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    # Polling (TRK ingest): when to ask the carrier next, with a lease like the deadlines'.
+    Column("next_poll_at", UTCDateTime()),
+    Column("poll_failures", Integer, nullable=False, server_default="0"),
+    Column("poll_claimed_by", String(80)),
+    Column("poll_lease_until", UTCDateTime()),
+    Column("notified", JSON, nullable=False),  # TRK-9 kinds already sent, each once
+    Index(None, "next_poll_at"),
+)
+
+shipment_numbers = Table(
+    "shipment_numbers",
+    metadata,
+    Column("number", String(64), primary_key=True),
+    Column("shipment_id", ID, ForeignKey("shipments.id"), nullable=False, index=True),
+    Column("carrier", String(40), nullable=False),
+    Column("added_at", UTCDateTime(), nullable=False),
+)
+
+shipment_orders = Table(
+    "shipment_orders",
+    metadata,
+    Column("shipment_id", ID, ForeignKey("shipments.id"), primary_key=True),
+    Column("order_id", ID, ForeignKey("orders.id"), primary_key=True, index=True),
+)
+
+tracking_events = Table(
+    "tracking_events",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("shipment_id", ID, ForeignKey("shipments.id"), nullable=False),
+    Column("dedupe_key", String(120), nullable=False),
+    Column("carrier", String(40), nullable=False),
+    Column("tracking_number", String(64), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    # The carrier's own offset, so the event is shown in the place's local time (TRK-1).
+    Column("utc_offset_minutes", Integer, nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("sub_status", String(40), nullable=False),
+    Column("raw_code", String(80)),
+    Column("raw_text", Text, nullable=False),
+    Column("country", String(2)),
+    Column("city", String(120)),
+    Column("postcode", String(20)),
+    Column("location_text", String(300)),
+    Column("leg", String(120)),
+    Column("source", String(20), nullable=False),  # poll, webhook, import, sandbox
+    Column("received_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("shipment_id", "dedupe_key"),
+    Index(None, "shipment_id", "occurred_at"),
+)
+
+# Payloads that could not be read: recorded whole-or-nothing, never half-stored.
+tracking_errors = Table(
+    "tracking_errors",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("carrier", String(40), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("tracking_number", String(64)),
+    Column("error", Text, nullable=False),
+    Column("excerpt", Text, nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+)
+
+# In-app notifications (TRK-9), written by the outbox relay's in-app sink, once per message.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("message_id", ID, nullable=False),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("order_id", ID),
+    Column("kind", String(40), nullable=False),
+    Column("title_fr", String(300), nullable=False),
+    Column("title_en", String(300), nullable=False),
+    Column("body_fr", Text, nullable=False),
+    Column("body_en", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("read_at", UTCDateTime()),
+    UniqueConstraint("message_id", "user_id"),
+    Index(None, "user_id", "id"),
+)
