@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = 8
     outbox_retry_base_seconds: float = 2.0
     idempotency_ttl_hours: int = 24
+    # Tracking ingest: the aggregators' webhook secrets (empty: that webhook is refused).
+    track17_api_key: str = ""
+    aftership_webhook_secret: str = ""
+    # The carriers' own push (``POST /api/v1/tracking/push/{carrier}``), signed like our
+    # webhooks (Standard Webhooks, whsec_… secret).
+    carrier_push_secret: str = ""
+    # TRK-1: the public tracking endpoint answers anyone; this keeps scrapers in check.
+    public_tracking_per_minute: int = 60
 
     @property
     def base_url(self) -> str:

@@ -56,8 +56,8 @@ class World:
 
     def counts(self) -> dict[str, int]:
         with self.app.engine.connect() as conn:
-            out = {name: conn.execute(select(func.count()).select_from(getattr(t, name))).scalar_one()
-                   for name in ("timeline", "ledger_entries", "refunds", "outbox",
+            out = {name: conn.execute(select(func.count()).select_from(getattr(t, name)))
+                   .scalar_one() for name in ("timeline", "ledger_entries", "refunds", "outbox",
                                 "cancellation_requests")}
             out["versions"] = conn.execute(select(func.sum(t.orders.c.version))).scalar() or 0
         return out

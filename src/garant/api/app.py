@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from garant import __version__
-from garant.api import admin, idempotency, orders, problems
+from garant.api import admin, idempotency, orders, problems, tracking
 from garant.app import Garant
 
 
@@ -24,4 +24,5 @@ def create_app(garant: Garant | None = None) -> FastAPI:
     idempotency.install(app)
     app.include_router(orders.router)
     app.include_router(admin.router)
+    app.include_router(tracking.router)
     return app

@@ -2,9 +2,10 @@
 
 Each diagnosis carries machine codes and sentences in French (the seeds' words: "colis
 introuvable", "faute de frappe", "retourné à l'expéditeur", "litige"…) and English, with the
-dates that matter. Dates are written in the zone of the datetime given (the buyer's, when the
-caller passes it so): French as 05/03/2026, English as 2026-03-05. Every duration is a field of
-a frozen thresholds object with a default, so the project's policy can carry it later.
+dates that matter; the sentences themselves live in ``diagnosis_texts``. Dates are written in
+the zone of the datetime given (the buyer's, when the caller passes it so): French as
+05/03/2026, English as 2026-03-05. Every duration is a field of a frozen thresholds object with
+a default, so the project's policy can carry it later.
 
 Pure domain: no I/O, no clock (``now`` is an argument).
 """
@@ -122,7 +123,8 @@ def _typo_sentences(detection: DetectionLike) -> list[Sentence]:
         elif m := _S10_COUNTRY.search(warning):
             found.append(_say("s10_country", number=m[1], country=m[2]))
         elif m := _UNKNOWN.search(warning):
-            found.append(_say("no_format", number=number, known=m[1]))
+            known = (m[1].replace(" or ", " ou "), m[1])
+            found.append(_say("no_format", number=number, known=known))
         else:
             found.append(_say("typo_other", warning=warning.removeprefix("probable typo: ")))
     s10 = _S10_LIKE.fullmatch(number)
@@ -149,22 +151,20 @@ def diagnose_not_found(
     # A valid number can still miss a digit: an S10 with 8 digits may fit another format.
     typos = found if not detection.valid else [s for s in found if s.code == "s10_length"]
     typo = not detection.valid or bool(typos)
-    first_scan = None if shipped_at is None else shipped_at + timedelta(
-        hours=thresholds.first_scan_hours)  # fmt: skip
+    due = timedelta(hours=thresholds.first_scan_hours)
+    first_scan = None if shipped_at is None else shipped_at + due
     recent = first_scan is not None and now < first_scan
     causes = [TYPO] if typo else []
     causes += [TOO_RECENT] if recent else []
     causes += [NOT_YET_PUBLISHED] + ([TOO_RECENT] if shipped_at is None else [])
     causes += [] if typo else [TYPO]
     likely = causes[0]
-    look_again = now + timedelta(hours=thresholds.look_again_hours)
-    if likely == TOO_RECENT and first_scan is not None:
-        look_again = first_scan
-    again = _instant(look_again)
-    if likely == TOO_RECENT and shipped_at is not None:
-        head = _say(TOO_RECENT, shipped=_date(shipped_at), again=again)
+    if likely == TOO_RECENT and shipped_at is not None and first_scan is not None:
+        look_again = first_scan  # when the first scan is due
+        head = _say(TOO_RECENT, shipped=_date(shipped_at), again=_instant(look_again))
     else:
-        head = _say(likely, again=again)
+        look_again = now + timedelta(hours=thresholds.look_again_hours)
+        head = _say(likely, again=_instant(look_again))
     advice, contact_from, dispute_from = [], None, None
     if shipped_at is not None:
         contact_from = shipped_at + timedelta(days=thresholds.contact_seller_after_days)
@@ -172,10 +172,12 @@ def diagnose_not_found(
         if now >= dispute_from:
             days = str((now - shipped_at).days)
             advice.append(_say("open_dispute", "dispute_now", days=days))
-        elif now >= contact_from:
-            advice.append(_say("contact_seller", shipped=_date(shipped_at)))
         else:
-            advice.append(_say("contact_seller", "contact_seller_from", when=_date(contact_from)))
+            if now >= contact_from:
+                advice.append(_say("contact_seller", shipped=_date(shipped_at)))
+            else:
+                when = _date(contact_from)
+                advice.append(_say("contact_seller", "contact_seller_from", when=when))
             advice.append(_say("open_dispute", "dispute_from", when=_date(dispute_from)))
     return NotFoundDiagnosis(
         number=detection.number or number,
@@ -230,8 +232,9 @@ class StallDiagnosis:
     code: str = "stalled"
 
 
-def _stage(summary: ShipmentSummary, customs: bool, slow: bool, t: StallThresholds,
-           ) -> tuple[str, int] | None:  # fmt: skip
+def _stage(
+    summary: ShipmentSummary, customs: bool, slow: bool, t: StallThresholds
+) -> tuple[str, int] | None:
     code, sub = summary.buyer_status, summary.sub_status
     if code in ("delivered", "returned_to_sender") or summary.cancellation is not None:
         return None

@@ -52,9 +52,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "typo": (
         "Colis introuvable : vérifiez le numéro de suivi avec celui que le vendeur a indiqué "
-        "dans la commande ; même une petite erreur empêche de retrouver le colis.",
+        "dans la commande ; même une petite erreur empêche de retrouver le colis. S'il est "
+        "exact, revenez le {again}.",
         "Parcel not found: compare the tracking number with the one the seller gave in the "
-        "order; even a small mistake keeps the parcel from being found.",
+        "order; even a small mistake keeps the parcel from being found. If it is right, look "
+        "again on {again}.",
     ),
     "shipped_too_recently": (
         "Colis introuvable pour l'instant : il a été expédié trop récemment (le {shipped}) ; "

@@ -61,12 +61,8 @@ _TRANSIT_RANK = {
 
 def timeline_key(event: TrackingEvent) -> tuple[datetime, int, int, str]:
     """Timeline order: instant (across legs and offsets), then progress, then identity."""
-    return (
-        event.occurred_at.astimezone(UTC),
-        _RANK[event.status],
-        _TRANSIT_RANK.get(event.sub_status, 0),
-        dedupe_key(event),
-    )
+    instant = event.occurred_at.astimezone(UTC)
+    return instant, _RANK[event.status], _TRANSIT_RANK.get(event.sub_status, 0), dedupe_key(event)
 
 
 def _norm_number(number: str) -> str:
@@ -254,6 +250,10 @@ def _has_place(location: Location) -> bool:
     return any((location.country, location.city, location.postcode, location.description))
 
 
+def _has_town(location: Location) -> bool:
+    return any((location.city, location.postcode, location.description))
+
+
 def _first_return(ordered: Sequence[TrackingEvent]) -> int | None:
     return next((i for i, e in enumerate(ordered) if e.status in _RETURNS), None)
 
@@ -350,10 +350,10 @@ def delivery_place(summary: ShipmentSummary) -> DeliveryPlace | None:
     if event.sub_status is S.COLLECTED or (kind == "other" and pickup is not None):
         kind = "locker" if pickup is not None and pickup.sub_status is S.LOCKER else "pickup_point"
     place = event.location
-    if not _has_place(place):
+    if not _has_town(place):
         # Only the last mile's own scans say where the parcel was; a hub in Guangzhou does not.
         last_mile = [e for e in reversed(before) if e.status in _AT_DESTINATION]
-        fallback = next((e for e in last_mile if _has_place(e.location)), None)
+        fallback = next((e for e in last_mile if _has_town(e.location)), None)
         place = fallback.location if fallback is not None else place
     return DeliveryPlace(kind, place.city, place.postcode, place.description, place.country)
 

@@ -181,6 +181,8 @@ def _notify(
 def public_view(app: Garant, number: str) -> dict[str, Any]:
     """TRK-1: what anyone holding the number sees. No buyer, seller, order or amount."""
     now = app.clock.now()
+    if not store.normalise(number).isalnum():
+        return _not_found(number, None, now)  # no number has such characters: a typo
     with app.engine.connect() as conn:
         shipment_id = store.shipment_id_for(conn, number)
         if shipment_id is None:

@@ -15,7 +15,9 @@ from garant.domain.orders import Actor, DeadlineKind, Order
 from garant.domain.statuses import status
 from garant.domain.transitions import SHIPPED_OR_LATER
 from garant.services.orders import load_visible
+from garant.services.tracking import shipment_view
 from garant.store import orders as repo
+from garant.store import tracking as tracking_store
 
 # What happens when a deadline passes, in both languages.
 DEADLINE_EFFECTS: dict[DeadlineKind, tuple[str, str, str]] = {
@@ -94,6 +96,7 @@ def build_view(conn: Connection, order: Order, actor: Actor, now: datetime) -> d
             "status": status(order.shipment_status).to_json() if order.shipment_status else None,
             "shipped_at": _iso(order.shipped_at),
             "delivered_at": _iso(order.delivered_at),
+            "shipment": _shipment(conn, order, now),
         },
         "money": {
             "paid": to_str(b.paid),
@@ -152,6 +155,19 @@ def build_view(conn: Connection, order: Order, actor: Actor, now: datetime) -> d
         ],
     }
     return view
+
+
+def _shipment(conn: Connection, order: Order, now: datetime) -> dict[str, Any] | None:
+    """The parcel's timeline, estimate and diagnoses (TRK-1, 4-8), with the protection end
+    of this order's own policy."""
+    assert order.id is not None
+    shipment_id = tracking_store.shipment_of_order(conn, order.id)
+    if shipment_id is None:
+        return None
+    protection_end = order.created_at + order.policy.protection_period(order.product_category)
+    return shipment_view(tracking_store.shipment_row(conn, shipment_id),
+                         tracking_store.events_of(conn, shipment_id),
+                         tracking_store.numbers_of(conn, shipment_id), now, protection_end)
 
 
 def _request_view(order: Order) -> dict[str, Any] | None:

@@ -226,8 +226,15 @@ def _insert_ignore(
     conn: Connection, table: Any, values: dict[str, Any], keys: Iterable[str]
 ) -> int:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-    return int(conn.execute(stmt).rowcount or 0)
+    keys = list(keys)
+    # RETURNING rather than rowcount: SQLite's driver does not report skipped rows reliably.
+    stmt = (
+        dialect.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(table.c[keys[0]])
+    )
+    return len(conn.execute(stmt).all())
 
 
 def due_for_poll(
