@@ -31,7 +31,9 @@ def _pg_server_url() -> str | None:
     url = os.environ.get("GARANT_TEST_DATABASE_URL")
     if not url:
         return None
-    return url.replace("postgresql://", "postgresql+psycopg://", 1) if "+psycopg" not in url else url
+    if "+psycopg" in url:
+        return url
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 def _skip_or_fail(reason: str) -> None:
@@ -54,7 +56,8 @@ def pg_url(worker_id: str) -> Iterator[str]:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # unreachable server
-        _skip_or_fail(f"PostgreSQL unreachable at GARANT_TEST_DATABASE_URL: {exc.__class__.__name__}")
+        reason = type(exc).__name__
+        _skip_or_fail(f"PostgreSQL unreachable at GARANT_TEST_DATABASE_URL: {reason}")
     base, _, _ = server.rpartition("/")
     url = f"{base}/{name}"
     engine = make_engine(url)

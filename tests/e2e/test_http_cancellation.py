@@ -10,9 +10,9 @@ import httpx
 from sqlalchemy import func, select
 
 from garant.app import Garant
+from garant.services import users
 from garant.settings import Settings
 from garant.store import schema as t
-from garant.services import users
 
 from .conftest import Server
 

@@ -459,7 +459,7 @@ def test_claims_that_would_outlive_their_lease_are_handed_back_uncounted(
             clock.advance(timedelta(seconds=app.settings.lease_seconds - 5))
 
     ids = [_message(app)[0] for _ in range(3)]
-    stats = relay_once(app, "w1", targets=lambda conn, topic: ["slow:1"],
+    stats = relay_once(app, "w1", targets=lambda conn, topic, payload: ["slow:1"],
                        resolve=lambda name: SlowSink())
 
     assert stats == RelayStats(fanned_out=3, delivered=3)
@@ -482,7 +482,7 @@ def test_other_sinks_plug_in_through_targets_and_resolver(
             inbox.append((message_id, payload))
 
     message_id, payload = _message(app)
-    options: dict[str, Any] = dict(targets=lambda conn, topic: ["inapp:buyer"],
+    options: dict[str, Any] = dict(targets=lambda conn, topic, payload: ["inapp:buyer"],
                                    resolve=lambda name: InAppSink(), rand=lambda: 1.0)
 
     assert relay_once(app, "w1", **options) == RelayStats(fanned_out=1, failed=1)

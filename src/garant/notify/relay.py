@@ -1,5 +1,6 @@
-"""Outbox relay: gets messages written by the services out to webhooks (later email and in-app,
-TRK-9), after commit and with retries (DESIGN, "side effects after commit").
+"""Outbox relay: gets messages written by the services out to their sinks (webhooks; email and
+in-app for TRK-9, see ``notify.routing``), after commit and with retries (DESIGN, "side effects
+after commit").
 
 One pass, ``relay_once``, does three things:
 
@@ -45,10 +46,16 @@ PENDING, CLAIMED, DELIVERED, DEAD = "pending", "claimed", "delivered", "dead"
 BACKOFF_CAP = timedelta(hours=1)
 _ERROR_CHARS = 2000
 
-# (connection, topic) → names of the sinks a new message of that topic goes to.
-Targets = Callable[[Connection, str], list[str]]
+# (connection, topic, payload) → names of the sinks a new message goes to. The payload is there
+# because a buyer notification goes to that buyer's own sinks (``email:<user_id>``…).
+Targets = Callable[[Connection, str, dict[str, Any]], list[str]]
 
 _d = outbox_deliveries
+
+
+def every_endpoint(conn: Connection, topic: str, payload: dict[str, Any]) -> list[str]:
+    """The default ``Targets``: every active webhook endpoint, whatever the message."""
+    return active_endpoint_sinks(conn, topic)
 
 
 @dataclass
@@ -84,24 +91,23 @@ def _insert_ignoring_duplicates(conn: Connection) -> Insert:
     return dialect_insert(_d).on_conflict_do_nothing(index_elements=["message_id", "sink"])
 
 
-def fan_out(app: Garant, now: datetime, limit: int, targets: Targets = active_endpoint_sinks
+def fan_out(app: Garant, now: datetime, limit: int, targets: Targets = every_endpoint
             ) -> int:
     """Create the delivery rows of up to ``limit`` new messages; return how many messages."""
     with app.engine.begin() as conn:
-        query = (select(outbox.c.id, outbox.c.topic).where(outbox.c.dispatched_at.is_(None))
+        query = (select(outbox.c.id, outbox.c.topic, outbox.c.payload)
+                 .where(outbox.c.dispatched_at.is_(None))
                  .order_by(outbox.c.id).limit(limit))
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         messages = conn.execute(query).all()
         if not messages:
             return 0
-        sinks_by_topic: dict[str, list[str]] = {}
         rows: list[dict[str, Any]] = []
         for message in messages:
-            if message.topic not in sinks_by_topic:
-                sinks_by_topic[message.topic] = targets(conn, message.topic)
             rows += [dict(message_id=message.id, sink=sink, status=PENDING, attempts=0,
-                          next_attempt_at=now) for sink in sinks_by_topic[message.topic]]
+                          next_attempt_at=now)
+                     for sink in targets(conn, message.topic, message.payload)]
         if rows:
             conn.execute(_insert_ignoring_duplicates(conn), rows)
         conn.execute(update(outbox)
@@ -223,11 +229,11 @@ def relay_once(app: Garant, worker: str, limit: int = 100, *, targets: Targets |
                rand: Callable[[], float] = random.random) -> RelayStats:
     """One pass of the relay: fan out up to ``limit`` new messages, then send up to ``limit``
     due deliveries. ``targets`` and ``resolve`` default to the webhook endpoints; other sinks
-    (email, in-app) plug in there.
+    plug in there (``notify.routing.relay_all`` adds email and in-app).
     """
     settings = app.settings
     stats = RelayStats()
-    stats.fanned_out = fan_out(app, app.clock.now(), limit, targets or active_endpoint_sinks)
+    stats.fanned_out = fan_out(app, app.clock.now(), limit, targets or every_endpoint)
     resolve = resolve or WebhookResolver(app)
     lease = timedelta(seconds=settings.lease_seconds)
     # A send may take up to the timeout for each of connect and response, so only claim as many
