@@ -70,7 +70,7 @@ def test_can4_http_request_cancellation_then_auto_cancel_after_72h(server: Serve
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["cancellation_request"]["status"] == "open"
-        assert [d["kind"] for d in body["deadlines"]][0] == "seller_answer"
+        assert body["deadlines"][0]["kind"] == "seller_answer"
         # Real time runs on under the sandbox offset: allow the seconds this test takes.
         assert 72 * 3600 - 60 <= body["deadlines"][0]["seconds_left"] <= 72 * 3600
         # The seller now sees the two answers it can give.

@@ -1,0 +1,178 @@
+"""TRK-6: tell the buyer when their parcel stops moving, once per stall.
+
+A stall is identified by the parcel's last sign of movement: the order's key in
+``shipments.notified`` is ``"<order_id>:stalled:<last_event_at, UTC ISO>"``. The same stall is
+never told twice; a new event followed by a new stall has a new key and is told again.
+
+The message goes through the outbox (topic ``notify.stalled``) in the transaction that records
+the key, so the relay delivers it by email, in the app and to webhooks like every milestone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import astuple
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, insert, or_, select
+
+from garant.app import Garant
+from garant.domain.diagnosis import DEFAULT_STALL, Sentence, StallDiagnosis, diagnose_stall
+from garant.domain.orders import Order
+from garant.domain.shipment import ShipmentSummary, summarise
+from garant.domain.statuses import STATUSES
+from garant.domain.tracking import SubStatus
+from garant.domain.transitions import OrderState
+from garant.store import orders as order_store
+from garant.store import schema as t
+from garant.store import tracking as store
+
+TOPIC = "notify.stalled"
+
+# Below this many quiet days no stage is stalled, so such parcels are not even read. Parcels at
+# a pickup point count from the first notice, and a lost one at once: those are always read.
+_QUIET_DAYS = min(
+    DEFAULT_STALL.before_departure_days, DEFAULT_STALL.transit_air_days,
+    DEFAULT_STALL.transit_standard_days, DEFAULT_STALL.transit_within_eu_days,
+    DEFAULT_STALL.customs_processing_days, DEFAULT_STALL.customs_information_days,
+    DEFAULT_STALL.last_mile_days, DEFAULT_STALL.out_for_delivery_days,
+)
+
+
+def stall_key(order_id: int, last_event_at: datetime) -> str:
+    return f"{order_id}:stalled:{last_event_at.astimezone(UTC).isoformat()}"
+
+
+def notify_stalls(app: Garant, *, limit: int = 500) -> int:
+    """Write one ``notify.stalled`` message per order carried by a stalled parcel and not yet
+    told of this stall; return how many were written.
+
+    ``limit`` is how many shipments one read takes: the pass pages through every candidate,
+    so parcels late in the table are never starved by ones already told.
+    """
+    now = app.clock.now()  # before any transaction: the sandbox clock reads the database
+    written, after = 0, 0
+    while True:
+        page, pending = _page(app, now, after, limit)
+        if not page:
+            return written
+        for shipment_id in page:
+            if pending.get(shipment_id):
+                written += _notify_shipment(app, shipment_id, pending[shipment_id], now)
+        after = page[-1]
+
+
+def _page(app: Garant, now: datetime, after: int, limit: int
+          ) -> tuple[list[int], dict[int, list[int]]]:
+    """The next ``limit`` shipments after ``after`` that carry a SHIPPED order and are quiet
+    enough to be stalled, and for each the orders not yet told of the current stall."""
+    s, so, o = t.shipments, t.shipment_orders, t.orders
+    carries_shipped = exists(
+        select(so.c.order_id).join(o, o.c.id == so.c.order_id)
+        .where(so.c.shipment_id == s.c.id, o.c.state == OrderState.SHIPPED.value)
+    )
+    quiet = or_(
+        s.c.last_event_at < now - timedelta(days=_QUIET_DAYS),
+        s.c.buyer_status == "available_for_pickup",
+        s.c.sub_status == SubStatus.LOST.value,
+    )
+    with app.engine.connect() as conn:
+        page = [int(i) for i in conn.execute(
+            select(s.c.id)
+            .where(s.c.id > after, s.c.last_event_at.is_not(None), quiet, carries_shipped)
+            .order_by(s.c.id).limit(limit)
+        ).scalars()]
+        rows = conn.execute(
+            select(s.c.id, s.c.last_event_at, s.c.notified, so.c.order_id)
+            .join(so, so.c.shipment_id == s.c.id).join(o, o.c.id == so.c.order_id)
+            .where(s.c.id.in_(page), o.c.state == OrderState.SHIPPED.value)
+            .order_by(s.c.id, so.c.order_id)
+        ).all() if page else []
+    pending: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        if stall_key(row.order_id, row.last_event_at) not in (row.notified or []):
+            pending[int(row.id)].append(int(row.order_id))
+    return page, pending
+
+
+def _notify_shipment(app: Garant, shipment_id: int, order_ids: list[int], now: datetime) -> int:
+    if not order_ids:
+        return 0
+    with app.engine.begin() as conn:
+        # The shipment's lock, as ingest takes it: the timeline and keys cannot move under us.
+        store.lock_shipment(conn, shipment_id)
+        row = store.shipment_row(conn, shipment_id)
+        events = store.events_of(conn, shipment_id)
+        if row["last_event_at"] is None or not events:
+            return 0
+        summary = summarise(events, now)
+        sent = set(row["notified"] or [])
+        written = 0
+        for order_id in order_ids:
+            key = stall_key(order_id, row["last_event_at"])
+            # After a reshipment only the order's latest parcel speaks for it.
+            if key in sent or store.shipment_of_order(conn, order_id) != shipment_id:
+                continue
+            order = order_store.load(conn, order_id)
+            if order.state is not OrderState.SHIPPED:
+                continue
+            stall = _diagnose(order, row, summary, now)
+            if stall is None:
+                continue
+            conn.execute(insert(t.outbox).values(
+                topic=TOPIC, order_id=order_id, created_at=now,
+                payload=_payload(order, row, summary, stall, now),
+            ))
+            sent.add(key)
+            written += 1
+        if written:
+            store.update_shipment(conn, shipment_id, {"notified": sorted(sent)})
+    return written
+
+
+def _diagnose(order: Order, row: dict[str, Any], summary: ShipmentSummary, now: datetime
+              ) -> StallDiagnosis | None:
+    protection_ends = order.created_at + order.policy.protection_period(order.product_category)
+    lane = (row["origin_country"] or "CN",
+            row["destination_country"] or order.destination_country or "FR")
+    method = row["shipping_method"] or order.shipping_method
+    return diagnose_stall(summary, lane, method, now, protection_ends)
+
+
+def _sentence(sentence: Sentence) -> dict[str, str]:
+    code, fr, en = astuple(sentence)
+    return {"code": code, "fr": fr, "en": en}
+
+
+def _payload(order: Order, row: dict[str, Any], summary: ShipmentSummary,
+             stall: StallDiagnosis, now: datetime) -> dict[str, Any]:
+    shown = STATUSES.get(summary.buyer_status)
+    place = summary.location
+    where = None
+    if place is not None:
+        where = ", ".join(p for p in (place.city, place.country) if p) or None
+    # The milestone payload of ``services.tracking``, plus what the stall message needs.
+    return {
+        "type": TOPIC,
+        "kind": "stalled",
+        "user_id": order.buyer_id,
+        "order_id": order.id,
+        "external_ref": order.external_ref,
+        "tracking_number": row["tracking_number"],
+        "status": shown.to_json() if shown else None,
+        "where": where,
+        "at": now.isoformat(),
+        "destination_country": row["destination_country"] or order.destination_country,
+        "stall": {
+            "stage": stall.stage,
+            "since": stall.since.isoformat(),
+            "last_event_at": row["last_event_at"].astimezone(UTC).isoformat(),
+            "normal_days": stall.normal_days,
+            "explanation": _sentence(stall.explanation),
+            "advice": [_sentence(a) for a in stall.advice],
+            "protection": _sentence(stall.protection),
+            "protection_ends_at": stall.protection_ends_at.isoformat(),
+            "act_by": stall.act_by.isoformat(),
+        },
+    }
