@@ -1,0 +1,88 @@
+"""Long-running commands: `garant serve`, `garant worker`, `garant demo`, `garant bench …`."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from garant.cli._base import app, open_garant, require_current_schema, sub_app
+
+bench_app = sub_app("Benchmarks, printed with their method.")
+app.add_typer(bench_app, name="bench")
+
+
+def _log_to_stderr() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+
+@app.command("serve")
+def serve(
+    host: str | None = typer.Option(None, "--host", help="Default: GARANT_HOST (127.0.0.1)."),
+    port: int | None = typer.Option(None, "--port", help="Default: GARANT_PORT (8000)."),
+) -> None:
+    """Serve the API (/api/v1, docs at /api/docs). Deadlines need `garant worker` beside it."""
+    import uvicorn
+
+    from garant.api.app import create_app
+
+    with open_garant() as garant:
+        # Migrating is a deliberate step (`garant db upgrade`), never a side effect of a start:
+        # several servers starting at once must not race to alter the schema.
+        require_current_schema(garant)
+        host = host or garant.settings.host
+        port = port or garant.settings.port
+        typer.echo(f"Garant API on http://{host}:{port}/api/docs")
+        uvicorn.run(create_app(garant), host=host, port=port, log_level="info")
+
+
+@app.command("worker")
+def worker(
+    once: bool = typer.Option(False, "--once", help="Do everything due now, then exit."),
+    name: str | None = typer.Option(None, "--name", help="Default: hostname-pid (unique)."),
+) -> None:
+    """Fire due deadlines and relay the outbox; stops cleanly on SIGTERM or Ctrl-C."""
+    from garant.worker import default_worker_name, run_worker
+
+    _log_to_stderr()
+    with open_garant() as garant:
+        require_current_schema(garant)
+        totals = run_worker(garant, worker_name=name or default_worker_name(), once=once)
+    if once:
+        typer.echo(totals.summary())
+
+
+@app.command("demo")
+def demo(
+    port: int | None = typer.Option(None, "--port", help="Default: GARANT_PORT (8000)."),
+    data_only: bool = typer.Option(
+        False, "--data-only", help="Build var/demo.db and exit, without serving."
+    ),
+) -> None:
+    """A fresh sandbox on var/demo.db: demo accounts and an order in every status and every
+    cancellation path, then the API and the worker until Ctrl-C."""
+    from garant.demo import run_demo
+
+    run_demo(port=port, serve=not data_only, echo=typer.echo)
+
+
+@bench_app.command("deadlines")
+def bench_deadlines(
+    n: int = typer.Option(100_000, "--n", min=1, help="Orders with a due deadline."),
+    batch: int = typer.Option(200, "--batch", min=1, help="Rows claimed per round."),
+    pg_url: str | None = typer.Option(
+        None,
+        "--pg-url",
+        help="PostgreSQL server URL; default GARANT_BENCH_PG_URL or GARANT_TEST_DATABASE_URL. "
+        "A scratch database is created on it and dropped afterwards.",
+    ),
+    sqlite_only: bool = typer.Option(False, "--sqlite-only", help="Skip PostgreSQL."),
+) -> None:
+    """Deadline sweep throughput (1 and 2 worker processes) beside the raw claim rate."""
+    from garant.bench import run_deadline_bench
+
+    report = run_deadline_bench(
+        n=n, batch=batch, pg_url=pg_url, sqlite_only=sqlite_only, echo=typer.echo
+    )
+    if not report.all_checks_passed:
+        raise typer.Exit(1)
