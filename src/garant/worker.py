@@ -54,18 +54,10 @@ class RoundStats:
 
 
 def load_relay() -> RelayOnce | None:
-    """The outbox relay, when this installation has it.
+    """The outbox relay with every sink: signed webhooks, email (SMTP) and in-app."""
+    from garant.notify.routing import relay_all
 
-    Only the relay module itself being absent is tolerated; an import error inside it is a
-    bug and must surface, not silently turn notifications off.
-    """
-    try:
-        from garant.notify.relay import relay_once
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("garant.notify.relay", "garant.notify"):
-            raise
-        return None
-    return relay_once
+    return relay_all
 
 
 def _counts(stats: Any) -> dict[str, int]:
