@@ -263,3 +263,47 @@ def due_for_poll(
         .returning(s.c.id, s.c.carrier, s.c.tracking_number)
     ).all()
     return [(int(r.id), r.carrier, r.tracking_number) for r in rows]
+
+
+def _held_by(worker: str, lease_until: datetime) -> Any:
+    s = t.shipments
+    return and_(s.c.poll_claimed_by == worker, s.c.poll_lease_until == lease_until)
+
+
+def claimed_for_poll(
+    conn: Connection, shipment_id: int, worker: str, lease_until: datetime
+) -> dict[str, Any] | None:
+    """The shipment's row when ``worker`` still holds the claim it took with ``lease_until``
+    (locked on PostgreSQL until the transaction ends); None when the lease ran out and another
+    poller took the shipment over."""
+    s = t.shipments
+    query = select(s).where(s.c.id == shipment_id, _held_by(worker, lease_until))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    return None if row is None else dict(row)
+
+
+def finish_poll(
+    conn: Connection,
+    shipment_id: int,
+    worker: str,
+    lease_until: datetime,
+    *,
+    next_poll_at: datetime | None,
+    poll_failures: int,
+) -> bool:
+    """Schedule the next poll (None: stop polling) and release the claim, if still held."""
+    s = t.shipments
+    rows = conn.execute(
+        update(s)
+        .where(s.c.id == shipment_id, _held_by(worker, lease_until))
+        .values(
+            next_poll_at=next_poll_at,
+            poll_failures=poll_failures,
+            poll_claimed_by=None,
+            poll_lease_until=None,
+        )
+        .returning(s.c.id)
+    ).all()
+    return len(rows) == 1
