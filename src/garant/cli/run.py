@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import typer
 
@@ -86,3 +87,29 @@ def bench_deadlines(
     )
     if not report.all_checks_passed:
         raise typer.Exit(1)
+
+
+@bench_app.command("tracking")
+def bench_tracking(
+    events: int = typer.Option(50_000, "--events", min=1, help="Events to ingest."),
+    samples_dir: Path | None = typer.Option(
+        None, "--samples-dir", help="Default: ../shared/carrier-samples."
+    ),
+    pg_url: str | None = typer.Option(
+        None, "--pg-url", help="Default GARANT_BENCH_PG_URL or GARANT_TEST_DATABASE_URL."
+    ),
+    sqlite_only: bool = typer.Option(False, "--sqlite-only", help="Skip PostgreSQL."),
+    parse_seconds: float = typer.Option(
+        0.5, "--parse-seconds", min=0.001, help="Minimum time per round and file."
+    ),
+) -> None:
+    """Carrier parse throughput (beside karrio when GARANT_KARRIO_PYTHON is set) and ingest
+    events/s beside a raw COPY / executemany."""
+    from garant.bench_tracking import BenchCheckFailed, default_pg_url, run_tracking_bench
+
+    try:
+        run_tracking_bench(samples_dir=samples_dir, events=events, out=typer.echo,
+                           pg_url=None if sqlite_only else (pg_url or default_pg_url()),
+                           parse_seconds=parse_seconds)
+    except BenchCheckFailed:
+        raise typer.Exit(1) from None

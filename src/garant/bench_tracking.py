@@ -1,0 +1,463 @@
+"""`garant bench tracking`: how fast carrier payloads become normalised events (beside karrio's
+parsers on the same files, when karrio is installed in a virtualenv of its own), and how many
+events per second ``services.tracking.ingest`` stores (beside a raw bulk insert of the same rows).
+
+The method is printed before the figures; every figure is measured in the run that prints it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+
+from garant.app import Garant
+from garant.carriers import get_adapter
+from garant.carriers.checksums import s10_check_digit
+from garant.clock import SystemClock
+from garant.domain.tracking import Location, SubStatus, TrackingEvent, TrackingStatus
+from garant.services.tracking import ingest
+from garant.settings import Settings
+from garant.store import schema as t
+from garant.store import tracking as store
+from garant.store.db import make_engine
+from garant.store.migrate import upgrade
+
+Out = Callable[[str], None]
+DEFAULT_SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "carrier-samples"
+FOLDERS = {
+    "laposte": "laposte", "ups": "ups", "fedex": "fedex", "dhl_express": "dhl_express",
+    "dhl_universal": "dhl_universal", "usps_international": "usps", "chronopost": "chronopost",
+    "dhl_parcel_de": "dhl_parcel_de",
+}  # fmt: skip
+NO_ADAPTER = ("asendia", "spring")
+EVENTS_PER_SHIPMENT = 10
+KARRIO_ENV = "GARANT_KARRIO_PYTHON"
+CN, FR = timezone(timedelta(hours=8)), timezone(timedelta(hours=1))
+T, S = TrackingStatus, SubStatus
+PLACES = {"Shenzhen": ("CN", CN), "Guangzhou": ("CN", CN), "Hong Kong": ("HK", CN),
+          "Roissy": ("FR", FR), "Chilly-Mazarin": ("FR", FR), "Lyon": ("FR", FR)}  # fmt: skip
+ORIG, INTL, LAST = "origin", "international", "last_mile"  # legs
+# A parcel, Cainiao then La Poste: (hours after the first scan, status, code, text, city, leg).
+JOURNEY = (
+    (0, T.INFO_RECEIVED, S.NONE, "GWMS_ACCEPT", "Order info received", "Shenzhen", ORIG),
+    (7, T.IN_TRANSIT, S.ACCEPTED, "SC_INBOUND", "Accepted by carrier", "Shenzhen", ORIG),
+    (21, T.IN_TRANSIT, S.IN_TRANSIT_OTHER, "SC_OUTBOUND", "Left sorting center", "Guangzhou", ORIG),
+    (52, T.IN_TRANSIT, S.DEPARTED_ORIGIN_COUNTRY, "LH_DEPART", "Departed", "Hong Kong", INTL),
+    (98, T.IN_TRANSIT, S.ARRIVED_DESTINATION_COUNTRY, "LH_ARRIVE", "Arrived", "Roissy", INTL),
+    (104, T.IN_TRANSIT, S.CUSTOMS_PROCESSING, "CC_IM_START", "Import clearance", "Roissy", INTL),
+    (126, T.IN_TRANSIT, S.CUSTOMS_RELEASED, "CC_IM_SUCCESS", "Cleared", "Roissy", INTL),
+    (133, T.IN_TRANSIT, S.HANDED_TO_LAST_MILE, "ET1", "En cours d'acheminement", "Chilly-Mazarin",
+     LAST),
+    (166, T.OUT_FOR_DELIVERY, S.NONE, "MD2", "En cours de livraison", "Lyon", LAST),
+    (171, T.DELIVERED, S.LETTER_BOX, "DI1", "Livré dans la boîte aux lettres", "Lyon", LAST),
+)  # fmt: skip
+
+
+class BenchCheckFailed(RuntimeError):
+    """Raised after the report when a check failed (an event not stored exactly once)."""
+
+
+def default_pg_url() -> str | None:
+    return os.environ.get("GARANT_BENCH_PG_URL") or os.environ.get("GARANT_TEST_DATABASE_URL")
+
+
+# ------------------------------------------------------------------ part 1: parsing
+
+
+def _rate(call: Callable[[], object], min_time: float, repeats: int) -> float:
+    """Calls per second: the median of ``repeats`` rounds, each calling again and again for at
+    least ``min_time`` seconds. An exception is an outcome like any other (error payloads).
+    Karrio's python runs this very function: its source is sent along."""
+    rates = []
+    for _ in range(repeats):
+        count, start = 0, time.perf_counter()
+        while True:
+            try:  # noqa: SIM105 (a plain try costs less per call than contextlib.suppress)
+                call()
+            except Exception:
+                pass
+            count += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_time:
+                break
+        rates.append(count / elapsed)
+    return float(statistics.median(rates))
+
+
+# Run by karrio's python: its version first, then for each request line (carrier, path,
+# min_time, repeats) on stdin one answer line on stdout.
+_KARRIO_SCRIPT = """
+from __future__ import annotations
+import importlib.metadata, json, os, socket, statistics, sys, time
+real_stdout, sys.stdout = sys.stdout, open(os.devnull, "w")  # jstruct prints warnings
+tried = []
+def no_network(*args, **kwargs):  # a parser's HTTP call fails at once instead of timing out
+    tried.append(args[0])
+    raise OSError("network blocked by garant bench tracking")
+socket.getaddrinfo = no_network
+import karrio.lib as lib
+import karrio.sdk as karrio
+CREDS = dict.fromkeys("api_key secret_key track_api_key track_secret_key client_id client_secret "
+  "site_id password consumer_key consumer_secret account_number username".split(), "x")  # unused
+def wrap(carrier, body):  # as that carrier's karrio proxy wraps the HTTP answer
+    if carrier in ("laposte", "fedex"):
+        return lib.Deserializable(body, lib.to_dict)
+    if carrier in ("dhl_express", "chronopost"):
+        return lib.Deserializable(body, lib.to_element)
+    if carrier in ("ups", "usps_international"):
+        return lib.Deserializable([("X", body)], lambda r: [(n, lib.to_dict(d)) for n, d in r])
+    if carrier == "dhl_universal":
+        return lib.Deserializable([body], lambda r: [lib.to_dict(d) for d in r])
+    return lib.Deserializable([body], lambda r: [lib.to_element(d) for d in r if d])
+RATE
+def answer(carrier, path, min_time, repeats):
+    mapper = karrio.gateway[carrier].create(CREDS).mapper
+    body = open(path, encoding="utf-8").read()
+    call = lambda: mapper.parse_tracking_response(wrap(carrier, body))
+    tried.clear()
+    details, messages = call()
+    n = sum(len(d.events) for d in details)
+    outcome = f"{n} event{'s' * (n != 1)}" if details else f"{len(messages)} message(s)"
+    outcome += " *" * bool(tried)
+    return {"rate": _rate(call, min_time, repeats), "events": n, "outcome": outcome}
+real_stdout.write(json.dumps({"version": importlib.metadata.version("karrio")}) + "\\n")
+real_stdout.flush()
+for line in sys.stdin:
+    try:
+        result = answer(*json.loads(line))
+    except Exception as exc:
+        result = {"error": f"{type(exc).__name__}: {exc}"[:120]}
+    real_stdout.write(json.dumps(result) + "\\n")
+    real_stdout.flush()
+"""
+
+
+@contextmanager
+def _karrio(python: str) -> Iterator[Callable[..., dict[str, Any]]]:
+    """karrio's python, kept running: each file is timed there right before it is timed here,
+    so both figures of a row see the same machine load. Yields ``ask(*request) -> answer``."""
+    script = _KARRIO_SCRIPT.replace("RATE\n", inspect.getsource(_rate), 1)
+    env = {**os.environ, "KARRIO_LOG_LEVEL": "WARNING"}
+    with tempfile.TemporaryFile(mode="w+") as errors, subprocess.Popen(
+        [python, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+        text=True, env=env,
+    ) as proc:  # fmt: skip
+        stdin, stdout = proc.stdin, proc.stdout
+        assert stdin is not None and stdout is not None
+
+        def ask(*request: object) -> dict[str, Any]:
+            if request:
+                stdin.write(json.dumps(request) + "\n")
+                stdin.flush()
+            if not (line := stdout.readline()):
+                errors.seek(0)
+                raise RuntimeError((errors.read().strip().splitlines() or ["exited"])[-1])
+            return dict(json.loads(line))
+
+        try:
+            yield ask
+        finally:
+            stdin.close()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _ours(slug: str, payload: bytes, min_time: float, repeats: int) -> tuple[float, int, str]:
+    adapter = get_adapter(slug)
+    try:
+        events = len(adapter.parse(payload))
+        outcome = f"{events} event{'s' * (events != 1)}"
+    except Exception as exc:  # a carrier's error answer: read, and timed like the rest
+        events, outcome = 0, type(exc).__name__
+    return _rate(lambda: adapter.parse(payload), min_time, repeats), events, outcome
+
+
+def _cells(outcome: str, rate: float, events: int) -> str:
+    return f"{outcome:<18} {rate:>10,.0f} {rate * events:>10,.0f}"
+
+
+def _parse_part(samples: Path, min_time: float, repeats: int, out: Out) -> list[str]:
+    """Times every sample file (karrio's parser first, then ours); returns the table."""
+    if not samples.is_dir():
+        return [f"Parse: skipped, carrier samples absent ({samples})"]
+    notes, files = [], []
+    for folder in sorted(p.name for p in samples.iterdir() if p.is_dir()):
+        if folder in FOLDERS:
+            files += [(folder, p) for p in sorted((samples / folder).iterdir()) if p.is_file()]
+        else:
+            why = "no Garant adapter" if folder in NO_ADAPTER else "unknown carrier folder"
+            notes.append(f"Parse: {folder}: {why}, not measured")
+    python, ask, rows, fetched = os.environ.get(KARRIO_ENV), None, [], False
+    with ExitStack() as stack:
+        if not python:
+            notes.append(f"karrio: not installed (set {KARRIO_ENV} to a virtualenv's python "
+                         "with karrio)")  # fmt: skip
+        else:
+            try:
+                ask = stack.enter_context(_karrio(python))
+                notes.append(f"karrio: {ask()['version']} ({python})")
+            except Exception as exc:
+                ask = None
+                notes.append(f"karrio: unusable at {python}: {exc}"[:200])
+        for folder, path in files:
+            try:
+                k = ask(folder, str(path), min_time, repeats) if ask else {}
+            except Exception as exc:  # karrio's python died: say so on each row
+                k = {"error": str(exc)[:120]}
+            fetched = fetched or k.get("outcome", "").endswith("*")
+            rate, events, outcome = _ours(FOLDERS[folder], path.read_bytes(), min_time, repeats)
+            out(f"Parse: {folder}/{path.name}: {rate:,.0f} payloads/s")
+            line = f"{folder:<18} {path.name:<40} {_cells(outcome, rate, events)}"
+            if "rate" in k:
+                line += (
+                    f" | {_cells(k['outcome'], k['rate'], k['events'])} {rate / k['rate']:>10.1f}x"
+                )
+            elif ask:
+                line += f" | karrio failed: {k.get('error', 'no answer')}"
+            rows.append(line)
+    header = f"{'carrier':<18} {'file':<40} {'outcome':<18} {'payloads/s':>10} {'events/s':>10}"
+    if ask:
+        header += f" | {'karrio outcome':<18} {'payloads/s':>10} {'events/s':>10} ours/karrio"
+    if fetched:
+        notes.append("karrio: * = its parser made an HTTP request while parsing (FedEx: proof of "
+                     "delivery); the bench blocks the network so it fails at once")  # fmt: skip
+    return [*notes, "", header, "-" * len(header), *rows]
+
+
+# ------------------------------------------------------------------ part 2: ingest
+
+
+def make_events(n: int) -> list[TrackingEvent]:
+    """N events, 10 per parcel, the same every run: parcels 7 minutes apart, each scan a few
+    minutes off the journey's hour, every instant with the offset of its place."""
+    start, events = datetime(2026, 1, 5, 1, 30, tzinfo=UTC), []
+    for i in range(n):
+        parcel, step = divmod(i, EVENTS_PER_SHIPMENT)
+        hours, status, sub, code, raw_text, city, leg = JOURNEY[step]
+        country, zone = PLACES[city]
+        serial = f"{parcel:08d}"
+        at = start + timedelta(hours=hours, minutes=7 * parcel + (parcel * 37 + step * 11) % 50)
+        carrier = "laposte" if leg == LAST else "cainiao"
+        number = f"LP{serial}{s10_check_digit(serial)}CN"
+        place = Location(country=country, city=city)
+        events.append(TrackingEvent(carrier, number, at.astimezone(zone), status, sub, code,
+                                    raw_text, place, leg))  # fmt: skip
+    return events
+
+
+def _rows(events: list[TrackingEvent]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The shipments (inserted untimed before a raw run) and the event rows ingest writes."""
+    now, ids = datetime.now(UTC), dict[str, int]()
+    for e in events:
+        ids.setdefault(store.normalise(e.tracking_number), len(ids) + 1)
+    shipments = [
+        dict(id=i, carrier="cainiao", tracking_number=number, status="pending", sub_status="none",
+             buyer_status="shipped", created_at=now, updated_at=now, version=1, notified=[])
+        for number, i in ids.items()
+    ]  # fmt: skip
+    shipment_of = [ids[store.normalise(e.tracking_number)] for e in events]
+    return shipments, [
+        store.event_row(s, e, "import", now) for s, e in zip(shipment_of, events, strict=True)
+    ]
+
+
+def _raw_insert(url: str, rows: list[dict[str, Any]]) -> float:
+    """Seconds to write prepared rows in one transaction: COPY (PostgreSQL), executemany
+    (SQLite, instants as the naive UTC text SQLAlchemy stores there)."""
+    cols = list(rows[0])
+    if not url.startswith("sqlite"):
+        tuples = [tuple(r[c] for c in cols) for r in rows]
+        with psycopg.connect(url) as pg:
+            start = time.perf_counter()
+            with (
+                pg.cursor() as cur,
+                cur.copy(f"COPY tracking_events ({', '.join(cols)}) FROM STDIN") as copy,
+            ):
+                for row in tuples:
+                    copy.write_row(row)
+            pg.commit()
+            return time.perf_counter() - start
+    utc = "%Y-%m-%d %H:%M:%S.%f"
+    tuples = [
+        tuple(v.astimezone(UTC).strftime(utc) if isinstance(v, datetime) else v
+              for v in (r[c] for c in cols))
+        for r in rows
+    ]  # fmt: skip
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+        conn.execute(f"PRAGMA {pragma}")
+    marks = ", ".join("?" * len(cols))
+    start = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany(f"INSERT INTO tracking_events ({', '.join(cols)}) VALUES ({marks})", tuples)
+    conn.execute("COMMIT")
+    seconds = time.perf_counter() - start
+    conn.close()
+    return seconds
+
+
+def _stored(url: str) -> tuple[int, int]:
+    """(rows in tracking_events, distinct (shipment, dedupe key) among them)."""
+    engine, te = make_engine(url), t.tracking_events
+    try:
+        with engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(te)).scalar_one()
+            keys = select(te.c.shipment_id, te.c.dedupe_key).distinct().subquery()
+            distinct = conn.execute(select(func.count()).select_from(keys)).scalar_one()
+    finally:
+        engine.dispose()
+    return int(total), int(distinct)
+
+
+@contextmanager
+def _fresh_db(server: str | None, label: str) -> Iterator[str]:
+    """A migrated empty database, removed afterwards: a temp SQLite file, or a PostgreSQL
+    database created on ``server``."""
+    name = f"garant_bench_tracking_{os.getpid()}_{label}"
+    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with tempfile.TemporaryDirectory(prefix="garant-bench-tracking-") as tmp:
+        url, admin = f"sqlite:///{Path(tmp) / f'{label}.db'}", None
+        if server is not None:
+            base = make_url(server).set(drivername="postgresql")
+            admin = create_engine(base.set(drivername="postgresql+psycopg"),
+                                  isolation_level="AUTOCOMMIT")  # fmt: skip
+            with admin.connect() as conn:
+                conn.execute(drop)
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = base.set(database=name).render_as_string(hide_password=False)
+        try:
+            engine = make_engine(url)
+            upgrade(engine)
+            engine.dispose()
+            yield url
+        finally:
+            if admin is not None:
+                with admin.connect() as conn:
+                    conn.execute(drop)
+                admin.dispose()
+
+
+def _ingest_part(
+    kind: str, server: str | None, events: list[TrackingEvent], out: Out
+) -> tuple[str, list[str]]:
+    n, raw_name = len(events), "COPY" if server else "executemany"
+    with _fresh_db(server, "ingest") as url:
+        app = Garant(Settings(database_url=url), make_engine(url), SystemClock())
+        start = time.perf_counter()
+        report = ingest(app, events, source="import")
+        ours = time.perf_counter() - start
+        version = ".".join(map(str, app.engine.dialect.server_version_info or ()))
+        app.engine.dispose()
+        total, distinct = _stored(url)
+    out(f"{kind} {version}: ingest of {n:,} events in {ours:.2f} s")
+    shipments, rows = _rows(events)
+    with _fresh_db(server, "raw") as url:
+        engine = make_engine(url)
+        with engine.begin() as conn:  # not timed: the parcels the rows belong to
+            conn.execute(insert(t.shipments), shipments)
+        engine.dispose()
+        raw = _raw_insert(url, rows)
+        raw_total, raw_distinct = _stored(url)
+    out(f"{kind} {version}: raw {raw_name} of {n:,} rows in {raw:.2f} s")
+    ok = total == distinct == report.added == n and report.duplicates == 0
+    ok_raw = raw_total == raw_distinct == n
+    line = (f"{kind:<11} {n / ours:>14,.0f} {raw_name:>12} {n / raw:>12,.0f} "
+            f"{ours / raw:>10.1f}x {ours:>9.2f} {raw:>7.2f}")  # fmt: skip
+    return line, [
+        f"  {'OK  ' if ok else 'FAIL'} {kind} ingest: {total:,}/{n:,} events stored, {distinct:,}"
+        f" distinct (shipment, key); ingest reported {report.added:,} added, "
+        f"{report.duplicates:,} duplicates, {report.new_shipments:,} new shipments",
+        f"  {'OK  ' if ok_raw else 'FAIL'} {kind} raw {raw_name}: {raw_total:,}/{n:,} rows "
+        f"stored, {raw_distinct:,} distinct (shipment, key)",
+    ]
+
+
+# ------------------------------------------------------------------ the report
+
+
+def _method(samples: Path, n: int, min_time: float, repeats: int, pg: str | None) -> list[str]:
+    db = f"PostgreSQL at {make_url(pg).render_as_string(hide_password=True)}" if pg else "none"
+    return [
+        "Tracking benchmark (garant bench tracking)",
+        f"  Part 1, parse + normalise: each file of {samples} whose folder has an adapter, read "
+        "once, then parsed by get_adapter(slug).parse (decode JSON/XML, build normalised "
+        f"TrackingEvents) again and again for at least {min_time:g} s; payloads/s = parses / "
+        f"elapsed (time.perf_counter), median of {repeats} rounds after one untimed parse; "
+        "events/s = payloads/s x events per parse. Error answers are timed too.",
+        f"  Beside it, karrio, when {KARRIO_ENV} names the python of a virtualenv with karrio "
+        "and its connectors: that python, kept running, times the connector's "
+        "parse_tracking_response on the same file's text (wrapped as karrio's proxy wraps an "
+        "HTTP answer) right before ours, with the same function (its source is sent along); "
+        "karrio logs at WARNING, and its network is blocked.",
+        f"  Part 2, ingest: N = {n:,} events, {EVENTS_PER_SHIPMENT} per parcel (Cainiao then La "
+        "Poste, 'order info received' to 'delivered', +08:00 in China, +01:00 in France), the "
+        "same every run. Timed: one services.tracking.ingest(app, events, source='import'), one "
+        "transaction per parcel (create the shipment, merge with its stored timeline, insert "
+        "the new events, update the summary). The parcels carry no order: no order move or "
+        "notification is in the figure.",
+        "  Beside it, the same rows (store.event_row; built, and their shipments inserted, "
+        "untimed) written raw in one transaction: PostgreSQL COPY tracking_events FROM STDIN "
+        "(psycopg cursor.copy); SQLite executemany INSERT, the app's pragmas (WAL, "
+        "synchronous=NORMAL). Every run gets a fresh database migrated by Alembic (untimed): a "
+        "temp SQLite file, or a scratch PostgreSQL database created and dropped by the bench.",
+        "  Checked afterwards: tracking_events holds N rows, N distinct (shipment, key).",
+        f"  Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores, "
+        f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}; {db}",
+    ]
+
+
+def run_tracking_bench(
+    *,
+    samples_dir: Path | None,
+    events: int,
+    pg_url: str | None,
+    out: Out = print,
+    parse_seconds: float = 0.5,
+    repeats: int = 3,
+) -> None:
+    """Print the method, then both parts. ``pg_url`` None skips PostgreSQL (callers pass
+    ``default_pg_url()`` for the environment's server). Raises ``BenchCheckFailed``, after the
+    report, when an event was not stored exactly once."""
+    if events < 1:
+        raise ValueError("events must be at least 1")
+    samples = samples_dir or DEFAULT_SAMPLES
+    for line in [*_method(samples, events, parse_seconds, repeats, pg_url), ""]:
+        out(line)
+    parse_table = _parse_part(samples, parse_seconds, repeats, out)
+    generated, ingest_rows, checks = make_events(events), [], []
+    for kind, server in (("SQLite", None), ("PostgreSQL", pg_url)):
+        if kind == "PostgreSQL" and server is None:
+            checks.append("  PostgreSQL: skipped, no server given (--pg-url, GARANT_BENCH_PG_URL "
+                          "or GARANT_TEST_DATABASE_URL)")  # fmt: skip
+            continue
+        try:
+            line, done = _ingest_part(kind, server, generated, out)
+        except Exception as exc:  # say it, keep the other figures, fail at the end
+            done, line = [f"  FAIL {kind}: could not run: {exc!r}"[:300]], f"{kind:<11} failed"
+        ingest_rows.append(line)
+        checks += done
+    header = (f"{'database':<11} {'ingest rows/s':>14} {'raw':>12} {'raw rows/s':>12} "
+              f"{'raw/ingest':>11} {'ingest s':>9} {'raw s':>7}")  # fmt: skip
+    report = ["", *parse_table, "", header, "-" * len(header), *ingest_rows, "", "Checks:"]
+    for line in [*report, *checks]:
+        out(line)
+    if any("FAIL" in c for c in checks):
+        raise BenchCheckFailed("a check failed: see the checks above")
