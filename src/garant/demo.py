@@ -22,6 +22,7 @@ from typing import Any
 
 from garant.app import Garant
 from garant.carriers.numbers import s10_check_digit
+from garant.carriers.sandbox import Scenario, sandbox_number
 from garant.clock import SandboxClock
 from garant.domain.orders import Actor
 from garant.domain.statuses import SHIPMENT_PROGRESS
@@ -29,6 +30,7 @@ from garant.domain.transitions import Role
 from garant.services import orders as order_service
 from garant.services import sandbox, users
 from garant.services.deadlines import sweep
+from garant.services.sandbox_carrier import SandboxCarrier
 from garant.store import orders as order_store
 
 DEMO_DB = Path("var/demo.db")
@@ -77,6 +79,9 @@ _ITEMS = [
 # 72 h of the seller's answer, the ship-by and the unpaid-abandon delays.
 _AGE_FIRST = "96h"
 _AGE_SECOND = "73h"
+# TRK: journeys the demo parcels follow on the sandbox carrier.
+_SANDBOX_PARCELS = (Scenario.LETTER_BOX, Scenario.PICKUP_POINT, Scenario.CUSTOMS_HOLD,
+                    Scenario.UNCLAIMED, Scenario.HANDOVER)
 
 
 class LockFreeSandboxClock(SandboxClock):
@@ -221,6 +226,13 @@ def build_demo(app: Garant) -> DemoAccounts:
     accounts = create_users(app)
     b = _Builder(app, accounts)
 
+    # -- Parcels on the sandbox carrier (TRK): shipped first, so the clock moved below puts
+    # part of each journey behind them; the worker releases the rest as time goes on.
+    for serial, scenario in enumerate(_SANDBOX_PARCELS, start=1):
+        o = b.paid(f"parcel_{scenario.value}")
+        b.do(o, "seller", "ship", carrier="sandbox",
+             tracking_number=sandbox_number(scenario, serial=serial))
+
     # -- Aged orders: their deadlines pass while the sandbox clock moves forward.
     o = b.paid("abandoned_no_details")  # ORD-5: the buyer never answered the seller
     b.do(o, "seller", "request_details", question="Quelle pointure souhaitez-vous ?")
@@ -327,6 +339,7 @@ def build_demo(app: Garant) -> DemoAccounts:
     o = b.paid("coupon_shared_not_returned", coupons=shared, checkout="CHK-2001")
     b.do(o, "buyer", "request_cancellation", reason="no_longer_needed")
     b.do(o, "seller", "approve_cancellation")
+    SandboxCarrier(demo_orders=False).advance(app)
     return accounts
 
 

@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -104,6 +105,65 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
+@dataclass
+class Periodic:
+    """A task the worker runs every ``every`` seconds, beside the deadline/outbox rounds.
+
+    Tracking work makes slow HTTP calls (carriers) or reads many timelines (stalls), so it
+    runs on a thread of its own and never holds up a deadline."""
+
+    name: str
+    every: float
+    run: Callable[[Garant, str], object]
+    last: float = field(default=-1e18)
+
+
+def tracking_tasks(app: Garant) -> list[Periodic]:
+    from garant.services.polling import poll_due
+    from garant.services.stalls import notify_stalls
+
+    tasks = [
+        Periodic("poll carriers", 30.0, lambda a, name: poll_due(a, name)),
+        Periodic("stall notifications", 900.0, lambda a, name: notify_stalls(a)),
+    ]
+    if app.settings.sandbox:
+        from garant.services.sandbox_carrier import advance as advance_sandbox
+
+        tasks.insert(0, Periodic("sandbox carrier", 2.0, lambda a, name: advance_sandbox(a)))
+    return tasks
+
+
+def run_periodic(app: Garant, name: str, tasks: list[Periodic], *, force: bool = False) -> None:
+    for task in tasks:
+        now = time.monotonic()
+        if not force and now - task.last < task.every:
+            continue
+        task.last = now
+        try:
+            result = task.run(app, name)
+        except Exception:  # one failing carrier or task must not stop the others
+            log.exception("%s failed", task.name)
+            continue
+        # Reports are dataclasses (always truthy): log only when something happened.
+        if getattr(result, "added", None) or getattr(result, "polled", None) or (
+            isinstance(result, int) and result
+        ):
+            log.info("%s: %s", task.name, result)
+
+
+def _periodic_thread(app: Garant, name: str, stop: threading.Event) -> threading.Thread:
+    tasks = tracking_tasks(app)
+
+    def loop() -> None:
+        while not stop.is_set():
+            run_periodic(app, name, tasks)
+            stop.wait(1.0)
+
+    thread = threading.Thread(target=loop, name=f"{name}-tracking", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_worker(
     app: Garant,
     *,
@@ -129,6 +189,10 @@ def run_worker(
     poll = app.settings.worker_poll_seconds
     with _stop_on_signals(stop):
         log.info("worker %s started (poll every %ss)", name, poll)
+        if once:
+            run_periodic(app, name, tracking_tasks(app), force=True)
+        else:
+            _periodic_thread(app, name, stop)
         while not stop.is_set():
             try:
                 stats = run_round(app, name, relay)

@@ -130,10 +130,25 @@ def test_every_scenario_ends_in_its_state_and_status(
     demo: tuple[Garant, DemoAccounts, Views],
 ) -> None:
     _, accounts, views = demo
-    assert set(accounts.orders) == set(EXPECTED)
-    shown = {key: (v["state"], v["status"]["code"]) for key, v in views.items()}
+    # Parcels on the sandbox carrier are still travelling (checked below, TRK).
+    fixed = {k: v for k, v in views.items() if not k.startswith("parcel_")}
+    assert set(fixed) == set(EXPECTED)
+    shown = {key: (v["state"], v["status"]["code"]) for key, v in fixed.items()}
     assert shown == EXPECTED
-    assert {v["external_ref"] for v in views.values()} == {f"DEMO-{k}" for k in EXPECTED}
+    assert {v["external_ref"] for v in fixed.values()} == {f"DEMO-{k}" for k in EXPECTED}
+
+
+def test_trk1_demo_parcels_move_on_the_sandbox_carrier(
+    demo: tuple[Garant, DemoAccounts, Views],
+) -> None:
+    _, _, views = demo
+    parcels = {k: v for k, v in views.items() if k.startswith("parcel_")}
+    assert len(parcels) == 5
+    for view in parcels.values():
+        shipment = view["tracking"]["shipment"]
+        assert view["state"] == "shipped" and shipment["found"] is True
+        assert len(shipment["events"]) >= 3  # part of the journey is behind it already
+        assert view["status"]["code"] != "shipped"  # tracking moved the buyer's status
 
 
 def test_can_every_cancellation_path_is_there(demo: tuple[Garant, DemoAccounts, Views]) -> None:

@@ -17,6 +17,7 @@ from garant.carriers import (  # noqa: F401  (imported for their registration)
     fourpx,
     laposte,
     poczta_polska,
+    sandbox,
     track17,
     ups,
     usps,

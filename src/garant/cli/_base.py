@@ -111,10 +111,11 @@ def schema_status(engine: Engine) -> tuple[set[str], set[str]]:
 def require_current_schema(garant: Garant) -> None:
     current, expected = schema_status(garant.engine)
     if current != expected:
-        at = ", ".join(sorted(current)) or "an empty database"
+        at = f"at revision {', '.join(sorted(current))}" if current else "empty (no schema)"
         fail(
-            f"the database {safe_url(garant.settings.database_url)} is at {at}; this version "
-            f"of Garant needs {', '.join(sorted(expected))}. Run `garant db upgrade` first."
+            f"the database {safe_url(garant.settings.database_url)} is {at}; this version "
+            f"of Garant needs revision {', '.join(sorted(expected))}. "
+            "Run `garant db upgrade` first."
         )
 
 
