@@ -129,7 +129,7 @@ def test_ord1_every_status_of_the_vocabulary_is_shown(
 def test_every_scenario_ends_in_its_state_and_status(
     demo: tuple[Garant, DemoAccounts, Views],
 ) -> None:
-    _, accounts, views = demo
+    _, _, views = demo
     # Parcels on the sandbox carrier are still travelling (checked below, TRK).
     fixed = {k: v for k, v in views.items() if not k.startswith("parcel_")}
     assert set(fixed) == set(EXPECTED)
