@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,9 @@ from sqlalchemy.engine import make_url
 
 from garant.app import Garant
 from garant.carriers import get_adapter
-from garant.carriers.checksums import s10_check_digit
+from garant.carriers.sandbox import Scenario, applies, journey, sandbox_number
 from garant.clock import SystemClock
-from garant.domain.tracking import Location, SubStatus, TrackingEvent, TrackingStatus
+from garant.domain.tracking import TrackingEvent
 from garant.services.tracking import ingest
 from garant.settings import Settings
 from garant.store import schema as t
@@ -46,27 +46,7 @@ FOLDERS = {
     "dhl_parcel_de": "dhl_parcel_de",
 }  # fmt: skip
 NO_ADAPTER = ("asendia", "spring")
-EVENTS_PER_SHIPMENT = 10
 KARRIO_ENV = "GARANT_KARRIO_PYTHON"
-CN, FR = timezone(timedelta(hours=8)), timezone(timedelta(hours=1))
-T, S = TrackingStatus, SubStatus
-PLACES = {"Shenzhen": ("CN", CN), "Guangzhou": ("CN", CN), "Hong Kong": ("HK", CN),
-          "Roissy": ("FR", FR), "Chilly-Mazarin": ("FR", FR), "Lyon": ("FR", FR)}  # fmt: skip
-ORIG, INTL, LAST = "origin", "international", "last_mile"  # legs
-# A parcel, Cainiao then La Poste: (hours after the first scan, status, code, text, city, leg).
-JOURNEY = (
-    (0, T.INFO_RECEIVED, S.NONE, "GWMS_ACCEPT", "Order info received", "Shenzhen", ORIG),
-    (7, T.IN_TRANSIT, S.ACCEPTED, "SC_INBOUND", "Accepted by carrier", "Shenzhen", ORIG),
-    (21, T.IN_TRANSIT, S.IN_TRANSIT_OTHER, "SC_OUTBOUND", "Left sorting center", "Guangzhou", ORIG),
-    (52, T.IN_TRANSIT, S.DEPARTED_ORIGIN_COUNTRY, "LH_DEPART", "Departed", "Hong Kong", INTL),
-    (98, T.IN_TRANSIT, S.ARRIVED_DESTINATION_COUNTRY, "LH_ARRIVE", "Arrived", "Roissy", INTL),
-    (104, T.IN_TRANSIT, S.CUSTOMS_PROCESSING, "CC_IM_START", "Import clearance", "Roissy", INTL),
-    (126, T.IN_TRANSIT, S.CUSTOMS_RELEASED, "CC_IM_SUCCESS", "Cleared", "Roissy", INTL),
-    (133, T.IN_TRANSIT, S.HANDED_TO_LAST_MILE, "ET1", "En cours d'acheminement", "Chilly-Mazarin",
-     LAST),
-    (166, T.OUT_FOR_DELIVERY, S.NONE, "MD2", "En cours de livraison", "Lyon", LAST),
-    (171, T.DELIVERED, S.LETTER_BOX, "DI1", "Livré dans la boîte aux lettres", "Lyon", LAST),
-)  # fmt: skip
 
 
 class BenchCheckFailed(RuntimeError):
@@ -246,21 +226,24 @@ def _parse_part(samples: Path, min_time: float, repeats: int, out: Out) -> list[
 
 
 def make_events(n: int) -> list[TrackingEvent]:
-    """N events, 10 per parcel, the same every run: parcels 7 minutes apart, each scan a few
-    minutes off the journey's hour, every instant with the offset of its place."""
-    start, events = datetime(2026, 1, 5, 1, 30, tzinfo=UTC), []
-    for i in range(n):
-        parcel, step = divmod(i, EVENTS_PER_SHIPMENT)
-        hours, status, sub, code, raw_text, city, leg = JOURNEY[step]
-        country, zone = PLACES[city]
-        serial = f"{parcel:08d}"
-        at = start + timedelta(hours=hours, minutes=7 * parcel + (parcel * 37 + step * 11) % 50)
-        carrier = "laposte" if leg == LAST else "cainiao"
-        number = f"LP{serial}{s10_check_digit(serial)}CN"
-        place = Location(country=country, city=city)
-        events.append(TrackingEvent(carrier, number, at.astimezone(zone), status, sub, code,
-                                    raw_text, place, leg))  # fmt: skip
-    return events
+    """N events from the sandbox carrier's journeys (TRK): parcels 7 minutes apart, each on a
+    scenario and shipping method in turn, the same every run; the last journey is cut at N."""
+    start, events = datetime(2026, 1, 5, 1, 30, tzinfo=UTC), list[TrackingEvent]()
+    scenarios, parcel = list(Scenario), 0
+    while len(events) < n:
+        scenario = scenarios[parcel % len(scenarios)]
+        method = BENCH_METHODS[parcel % len(BENCH_METHODS)]
+        if not applies(scenario, method):
+            method = "aliexpress_standard"
+        number = sandbox_number(scenario, serial=parcel + 1)
+        events += journey(number, method=method, scenario=scenario,
+                          shipped_at=start + timedelta(minutes=7 * parcel), seed=parcel)
+        parcel += 1
+    return events[:n]
+
+
+BENCH_METHODS = ("aliexpress_standard", "aliexpress_choice", "china_post_air_mail", "ems", "dhl",
+                 "eu_warehouse")
 
 
 def _rows(events: list[TrackingEvent]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -407,8 +390,9 @@ def _method(samples: Path, n: int, min_time: float, repeats: int, pg: str | None
         "parse_tracking_response on the same file's text (wrapped as karrio's proxy wraps an "
         "HTTP answer) right before ours, with the same function (its source is sent along); "
         "karrio logs at WARNING, and its network is blocked.",
-        f"  Part 2, ingest: N = {n:,} events, {EVENTS_PER_SHIPMENT} per parcel (Cainiao then La "
-        "Poste, 'order info received' to 'delivered', +08:00 in China, +01:00 in France), the "
+        f"  Part 2, ingest: N = {n:,} events of the sandbox carrier's journeys (every "
+        "scenario and shipping method in turn: deliveries, customs holds, failed attempts, "
+        "returns, losses, handovers to La Poste; real offsets), parcels 7 minutes apart, the "
         "same every run. Timed: one services.tracking.ingest(app, events, source='import'), one "
         "transaction per parcel (create the shipment, merge with its stored timeline, insert "
         "the new events, update the summary). The parcels carry no order: no order move or "

@@ -49,7 +49,7 @@ def test_bench_tracking_parse_and_sqlite(monkeypatch: pytest.MonkeyPatch) -> Non
     assert _row(out, "usps_international", r"TrackingResponse\.json", "12 events")
     assert _row(out, "SQLite", "[0-9,]+", "executemany", "[0-9,]+", r"[0-9.]+x")
     assert "OK   SQLite ingest: 200/200 events stored, 200 distinct (shipment, key)" in out
-    assert "ingest reported 200 added, 0 duplicates, 20 new shipments" in out
+    assert re.search(r"ingest reported 200 added, 0 duplicates, \d+ new shipments", out)
     assert "OK   SQLite raw executemany: 200/200 rows stored, 200 distinct" in out
     assert "PostgreSQL: skipped, no server given" in out
     assert "FAIL" not in out
