@@ -15,7 +15,7 @@ import signal
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,6 @@ from typing import Any
 from garant.app import Garant
 from garant.carriers.numbers import s10_check_digit
 from garant.carriers.sandbox import Scenario, sandbox_number
-from garant.clock import SandboxClock
 from garant.domain.orders import Actor
 from garant.domain.statuses import SHIPMENT_PROGRESS
 from garant.domain.transitions import Role
@@ -82,36 +81,6 @@ _AGE_SECOND = "73h"
 # TRK: journeys the demo parcels follow on the sandbox carrier.
 _SANDBOX_PARCELS = (Scenario.LETTER_BOX, Scenario.PICKUP_POINT, Scenario.CUSTOMS_HOLD,
                     Scenario.UNCLAIMED, Scenario.HANDOVER)
-
-
-class LockFreeSandboxClock(SandboxClock):
-    """A SandboxClock that reads its offset outside any SQLAlchemy transaction.
-
-    Workaround, to remove once ``garant.clock.SandboxClock`` does the same: on SQLite every
-    SQLAlchemy transaction is ``BEGIN IMMEDIATE`` (``store/db.py``), and several services
-    read ``clock.now()`` while their own transaction holds the write lock (users.create_user,
-    services.webhooks.add_endpoint, views.order_view). The stock SandboxClock then opens a
-    second transaction that waits for the first: 30 s, then "database is locked". A plain
-    read on the DBAPI connection (autocommit on SQLite, WAL) takes no lock and cannot wait.
-    """
-
-    def offset(self) -> timedelta:
-        raw = self.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute("SELECT offset_seconds FROM sandbox_clock WHERE id = 1")
-            row = cursor.fetchone()
-            cursor.close()
-        finally:
-            raw.close()
-        return timedelta(seconds=int(row[0]) if row else 0)
-
-
-def lock_free_clock(app: Garant) -> Garant:
-    """The same installation, its sandbox clock (if any) swapped for the lock-free one."""
-    if type(app.clock) is SandboxClock:
-        return replace(app, clock=LockFreeSandboxClock(app.engine))
-    return app
 
 
 class _Builder:
@@ -375,7 +344,7 @@ def open_demo_app(port: int | None = None) -> Garant:
     overrides: dict[str, Any] = {"database_url": _fresh_database(DEMO_DB), "sandbox": True}
     if port is not None:
         overrides["port"] = port
-    app = lock_free_clock(Garant.from_settings(Settings(**overrides)))
+    app = Garant.from_settings(Settings(**overrides))
     upgrade(app.engine)
     return app
 

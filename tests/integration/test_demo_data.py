@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from garant.app import Garant
 from garant.clock import SandboxClock
-from garant.demo import DemoAccounts, build_demo, lock_free_clock
+from garant.demo import DemoAccounts, build_demo
 from garant.domain.orders import Actor
 from garant.domain.statuses import STATUSES
 from garant.domain.transitions import Role
@@ -106,7 +106,7 @@ def demo(demo_url: str) -> Iterator[tuple[Garant, DemoAccounts, Views]]:
     db_url = demo_url
     engine = make_engine(db_url)
     settings = Settings(database_url=db_url, sandbox=True)
-    app = lock_free_clock(Garant(settings=settings, engine=engine, clock=SandboxClock(engine)))
+    app = Garant(settings=settings, engine=engine, clock=SandboxClock(engine))
     accounts = build_demo(app)
     operator = Actor(Role.OPERATOR, accounts.users["operator"].id)
     views = {key: order_view(app, oid, operator) for key, oid in accounts.orders.items()}

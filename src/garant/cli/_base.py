@@ -78,10 +78,8 @@ def sub_app(help_text: str) -> typer.Typer:
 @contextmanager
 def open_garant() -> Iterator[Garant]:
     """The installation described by the environment; its connections closed afterwards."""
-    from garant.demo import lock_free_clock
-
     try:
-        garant = lock_free_clock(Garant.from_settings())
+        garant = Garant.from_settings()
     except ValidationError as exc:
         fail(f"invalid GARANT_ settings in the environment:\n{exc}")
     try:
