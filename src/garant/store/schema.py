@@ -73,6 +73,8 @@ users = Table(
     Column("token_hash", String(64), unique=True),
     Column("locale", String(5), nullable=False, server_default="fr"),
     Column("created_at", UTCDateTime(), nullable=False),
+    # A seller's return address (DSP-5: a return starts with it); postal lines.
+    Column("return_address", Text),
 )
 
 policies = Table(
@@ -387,4 +389,151 @@ notifications = Table(
     Column("read_at", UTCDateTime()),
     UniqueConstraint("message_id", "user_id"),
     Index(None, "user_id", "id"),
+)
+
+
+# ----------------------------------------------------------------------------- protection
+
+# Evidence files (DSP-3): stored by content hash; ``shown_sha256`` is the copy the other
+# party sees (image metadata stripped), ``sha256`` the original the agent may open.
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("sha256", String(64), nullable=False),
+    Column("shown_sha256", String(64), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("shown_size_bytes", BigInteger, nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),  # photo video screenshot document
+    Column("filename", String(200), nullable=False),
+    Column("uploader_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("uploader_role", String(20), nullable=False),
+    Column("order_id", ID, ForeignKey("orders.id")),
+    Column("seller_id", ID, ForeignKey("users.id")),  # for a shop thread outside any order
+    Column("stripped", JSON, nullable=False),  # what was removed from the shown copy
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "order_id"),
+    Index(None, "sha256"),
+)
+
+# DSP-1: one thread per order (key "order:<id>"), and one per buyer and shop outside any
+# order (key "shop:<buyer>:<seller>").
+message_threads = Table(
+    "message_threads",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("key", String(60), nullable=False, unique=True),
+    Column("order_id", ID, ForeignKey("orders.id")),
+    Column("buyer_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("seller_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_message_at", UTCDateTime()),
+    Index(None, "buyer_id"),
+    Index(None, "seller_id"),
+)
+
+# Messages are evidence: append-only (triggers in the migration).
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("thread_id", ID, ForeignKey("message_threads.id"), nullable=False),
+    Column("author_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("author_role", String(20), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("attachments", JSON, nullable=False),  # evidence ids
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "thread_id", "id"),
+)
+
+# DSP-2..7: one dispute per order at most; its steps are on the order's timeline.
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, unique=True),
+    Column("state", String(20), nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("detail", String(40)),
+    Column("description", Text, nullable=False),
+    Column("requested_kind", String(30), nullable=False),
+    Column("requested_amount_cents", BigInteger),
+    Column("evidence", JSON, nullable=False),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("seller_answer_by", UTCDateTime(), nullable=False),
+    Column("seller_answered_at", UTCDateTime()),
+    Column("escalate_from", UTCDateTime(), nullable=False),
+    Column("negotiation_ends_at", UTCDateTime(), nullable=False),
+    Column("escalated_at", UTCDateTime()),
+    Column("escalated_by", String(20)),
+    Column("agent_id", ID, ForeignKey("users.id")),
+    Column("decision", JSON),
+    Column("decided_at", UTCDateTime()),
+    Column("appeal_by", UTCDateTime()),
+    Column("decision_accepted_by", JSON, nullable=False),
+    Column("appealed_at", UTCDateTime()),
+    Column("appealed_by", String(20)),
+    Column("appeal", JSON),
+    Column("closed_at", UTCDateTime()),
+    Column("outcome", JSON),
+    Column("recovered_cents", BigInteger, nullable=False),
+    Index(None, "state", "escalated_at"),
+)
+
+dispute_offers = Table(
+    "dispute_offers",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("dispute_id", ID, ForeignKey("disputes.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("by_role", String(20), nullable=False),
+    Column("by_id", ID),
+    Column("kind", String(30), nullable=False),
+    Column("amount_cents", BigInteger),
+    Column("message", Text, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("made_at", UTCDateTime(), nullable=False),
+    Column("reply_by", UTCDateTime()),
+    Column("status", String(20), nullable=False),
+    Column("answered_at", UTCDateTime()),
+    UniqueConstraint("dispute_id", "seq"),
+)
+
+evidence_requests = Table(
+    "evidence_requests",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("dispute_id", ID, ForeignKey("disputes.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("party", String(20), nullable=False),
+    Column("asked_by", ID),
+    Column("note", Text, nullable=False),
+    Column("asked_at", UTCDateTime(), nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("answered_at", UTCDateTime()),
+    Column("answer", Text),
+    Column("evidence", JSON, nullable=False),
+    UniqueConstraint("dispute_id", "seq"),
+)
+
+# A return agreed in a dispute (DSP-5, RET-5): the money waits until the seller has it back.
+returns = Table(
+    "returns",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, unique=True),
+    Column("dispute_id", ID, ForeignKey("disputes.id")),
+    Column("status", String(20), nullable=False),
+    Column("refund_cents", BigInteger, nullable=False),
+    Column("return_address", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("ship_back_by", UTCDateTime(), nullable=False),
+    Column("tracking_number", String(64)),
+    Column("carrier", String(40)),
+    Column("shipped_back_at", UTCDateTime()),
+    Column("confirm_by", UTCDateTime()),
+    Column("received_at", UTCDateTime()),
+    Column("closed_at", UTCDateTime()),
 )
