@@ -410,7 +410,8 @@ def test_can5_decline_with_tracking_ships_the_order() -> None:
     )
     # the buyer keeps every later remedy
     assert order.allowed_actions(BUYER) == ["confirm_receipt"]
-    assert order.deadlines() == []
+    # no cancellation deadline is left; only PRT-1's automatic confirmation waits
+    assert [d.kind.value for d in order.deadlines()] == ["protection_end"]
 
 
 def test_can5_decline_without_a_request_refused() -> None:

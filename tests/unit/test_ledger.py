@@ -61,6 +61,7 @@ def test_prt6_each_kind_moves_money_between_two_accounts() -> None:
         EntryKind.HOLD: (Account.CLEARING, Account.ESCROW),
         EntryKind.RELEASE: (Account.ESCROW, Account.SELLER),
         EntryKind.REFUND: (Account.ESCROW, Account.BUYER_REFUND),
+        EntryKind.RECOVER: (Account.SELLER, Account.ESCROW),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from garant import __version__
-from garant.api import admin, idempotency, notifications, orders, problems, tracking
+from garant.api import admin, idempotency, messages, notifications, orders, problems, tracking
 from garant.app import Garant
 
 
@@ -26,4 +26,5 @@ def create_app(garant: Garant | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(tracking.router)
     app.include_router(notifications.router)
+    app.include_router(messages.router)
     return app

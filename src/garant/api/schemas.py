@@ -107,6 +107,11 @@ class RequestExtension(Body):
     reason: str = Field(default="", max_length=1000)
 
 
+class ShipReturn(Body):
+    tracking_number: str = Field(min_length=1, max_length=64)
+    carrier: str | None = Field(default=None, max_length=40)
+
+
 ACTION_BODIES: dict[Action, type[Body]] = {
     Action.UPDATE_AMOUNT: UpdateAmount,
     Action.REQUEST_DETAILS: RequestDetails,
@@ -134,6 +139,8 @@ ACTION_BODIES: dict[Action, type[Body]] = {
     Action.REPORT_SHIPMENT_CANCELLED: Reason,
     Action.CHOOSE_RESHIPMENT: Empty,
     Action.CHOOSE_REFUND: Empty,
+    Action.SHIP_RETURN: ShipReturn,
+    Action.CONFIRM_RETURN_RECEIVED: Empty,
 }
 
 

@@ -84,8 +84,7 @@ SECURITY_REASONS: dict[str, tuple[str, str, str, str]] = {
         "The promo code was already used on another order.",
         "Repassez la commande sans ce code ; le remboursement arrive sur le même moyen de "
         "paiement.",
-        "Place the order again without that code; the refund goes back to the same payment "
-        "method.",
+        "Place the order again without that code; the refund goes back to the same payment method.",
     ),
     "payment_unverified": (
         "Le paiement n'a pas pu être vérifié (identité ou propriété de la carte).",

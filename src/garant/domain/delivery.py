@@ -101,18 +101,40 @@ class ShippingMethod:
 
 _EXPRESS_COST = CostRule(from_eur=Decimal(20), to_eur=Decimal(60), open_ended=True)
 SHIPPING_METHODS: tuple[ShippingMethod, ...] = (
-    ShippingMethod("eu_warehouse", "Entrepôt européen", "EU warehouse",
-                   Window(3, 10), Origin.EU_WAREHOUSE),
-    ShippingMethod("aliexpress_choice", "AliExpress Choice", "AliExpress Choice",
-                   Window(9, 15, DayCount.CALENDAR), Origin.CN,
-                   CostRule(free_from_eur=Decimal(10))),
-    ShippingMethod("aliexpress_standard", "AliExpress Standard Shipping",
-                   "AliExpress Standard Shipping", Window(15, 45, DayCount.CALENDAR), Origin.CN,
-                   CostRule(free=True)),
-    ShippingMethod("china_post_air_mail", "China Post courrier aérien", "China Post Air Mail",
-                   Window(15, 34, DayCount.CALENDAR), Origin.CN),
-    ShippingMethod("ems", "EMS Express", "EMS Express", Window(7, 15, DayCount.CALENDAR),
-                   Origin.CN, CostRule(from_eur=Decimal(5), to_eur=Decimal(20))),
+    ShippingMethod(
+        "eu_warehouse", "Entrepôt européen", "EU warehouse", Window(3, 10), Origin.EU_WAREHOUSE
+    ),
+    ShippingMethod(
+        "aliexpress_choice",
+        "AliExpress Choice",
+        "AliExpress Choice",
+        Window(9, 15, DayCount.CALENDAR),
+        Origin.CN,
+        CostRule(free_from_eur=Decimal(10)),
+    ),
+    ShippingMethod(
+        "aliexpress_standard",
+        "AliExpress Standard Shipping",
+        "AliExpress Standard Shipping",
+        Window(15, 45, DayCount.CALENDAR),
+        Origin.CN,
+        CostRule(free=True),
+    ),
+    ShippingMethod(
+        "china_post_air_mail",
+        "China Post courrier aérien",
+        "China Post Air Mail",
+        Window(15, 34, DayCount.CALENDAR),
+        Origin.CN,
+    ),
+    ShippingMethod(
+        "ems",
+        "EMS Express",
+        "EMS Express",
+        Window(7, 15, DayCount.CALENDAR),
+        Origin.CN,
+        CostRule(from_eur=Decimal(5), to_eur=Decimal(20)),
+    ),
     ShippingMethod("dhl", "DHL Express", "DHL Express", Window(3, 7), Origin.CN, _EXPRESS_COST),
     ShippingMethod("fedex", "FedEx", "FedEx", Window(3, 7), Origin.CN, _EXPRESS_COST),
     ShippingMethod("ups", "UPS", "UPS", Window(3, 7), Origin.CN, _EXPRESS_COST),
@@ -153,9 +175,37 @@ class PeakPeriod:
         return anchor - timedelta(self.days_before), anchor + timedelta(self.days_after)
 
 
-EU_CUSTOMS_UNION = frozenset({"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR",
-                              "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL",
-                              "PT", "RO", "SE", "SI", "SK"})
+EU_CUSTOMS_UNION = frozenset(
+    {
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -170,12 +220,30 @@ class DeliveryWindows:
     after_failed_attempt: Window = Window(1, 3)
     peaks: tuple[PeakPeriod, ...] = (
         # Factories and carriers close for the festival and reopen around the Lantern Festival.
-        PeakPeriod(PeakKind.CHINESE_NEW_YEAR, 7, 15, Window(5, 15, DayCount.CALENDAR),
-                   affects_eu_warehouse=False, affects_last_mile=False),
-        PeakPeriod(PeakKind.SINGLES_DAY, 0, 10, Window(2, 5, DayCount.CALENDAR),
-                   affects_eu_warehouse=True, affects_last_mile=False),
-        PeakPeriod(PeakKind.YEAR_END, 10, 11, Window(2, 7, DayCount.CALENDAR),
-                   affects_eu_warehouse=True, affects_last_mile=True),
+        PeakPeriod(
+            PeakKind.CHINESE_NEW_YEAR,
+            7,
+            15,
+            Window(5, 15, DayCount.CALENDAR),
+            affects_eu_warehouse=False,
+            affects_last_mile=False,
+        ),
+        PeakPeriod(
+            PeakKind.SINGLES_DAY,
+            0,
+            10,
+            Window(2, 5, DayCount.CALENDAR),
+            affects_eu_warehouse=True,
+            affects_last_mile=False,
+        ),
+        PeakPeriod(
+            PeakKind.YEAR_END,
+            10,
+            11,
+            Window(2, 7, DayCount.CALENDAR),
+            affects_eu_warehouse=True,
+            affects_last_mile=True,
+        ),
     )
     customs_union: frozenset[str] = EU_CUSTOMS_UNION
 
@@ -222,11 +290,21 @@ class DeliveryEstimateUnavailable(DomainError):
     code = "delivery_estimate_unavailable"
 
 
-_ARRIVED = frozenset({SubStatus.ARRIVED_DESTINATION_COUNTRY, SubStatus.CUSTOMS_PROCESSING,
-                      SubStatus.CUSTOMS_INFORMATION_REQUIRED})
+_ARRIVED = frozenset(
+    {
+        SubStatus.ARRIVED_DESTINATION_COUNTRY,
+        SubStatus.CUSTOMS_PROCESSING,
+        SubStatus.CUSTOMS_INFORMATION_REQUIRED,
+    }
+)
 _CLEARED = frozenset({SubStatus.CUSTOMS_RELEASED, SubStatus.HANDED_TO_LAST_MILE})
-_LAST_MILE = frozenset({TrackingStatus.OUT_FOR_DELIVERY, TrackingStatus.DELIVERY_FAILED,
-                        TrackingStatus.AVAILABLE_FOR_PICKUP})
+_LAST_MILE = frozenset(
+    {
+        TrackingStatus.OUT_FOR_DELIVERY,
+        TrackingStatus.DELIVERY_FAILED,
+        TrackingStatus.AVAILABLE_FOR_PICKUP,
+    }
+)
 _GONE = frozenset({TrackingStatus.RETURNING, TrackingStatus.RETURNED})
 
 
@@ -262,8 +340,9 @@ class TrackingProgress:
 
         A hub scan after customs clearance must not send the estimate back to "in transit".
         """
-        best = max(events, key=lambda e: (_stage(e.status, e.sub_status), e.occurred_at),
-                   default=None)
+        best = max(
+            events, key=lambda e: (_stage(e.status, e.sub_status), e.occurred_at), default=None
+        )
         return None if best is None else cls.from_event(best)
 
 
@@ -271,39 +350,60 @@ class TrackingProgress:
 # plain text; ``_render`` writes each in the language's own form.
 _TEXTS: dict[str, tuple[str, str]] = {
     "shipped": ("Expédié le {on}.", "Shipped on {on}."),
-    "handling": ("Préparation par le vendeur ({country}) : {days} après la commande du {on}.",
-                 "Seller handling time ({country}): {days} after the order of {on}."),
+    "handling": (
+        "Préparation par le vendeur ({country}) : {days} après la commande du {on}.",
+        "Seller handling time ({country}): {days} after the order of {on}.",
+    ),
     "method_window": ("Acheminement {name} : {days}.", "{name} transit: {days}."),
     "customs": ("Dédouanement ({country}) : {days}.", "Customs clearance ({country}): {days}."),
-    "no_customs": ("Pas de dédouanement : le colis ne franchit aucune frontière douanière.",
-                   "No customs clearance: the parcel crosses no customs border."),
-    "peak": ("Période de forte activité ({name}, {on}) : {days} de plus.",
-             "Peak period ({name}, {on}): {days} more."),
-    "after_latest_event": ("Le colis était encore en route le {on}.",
-                           "The parcel was still on its way on {on}."),
-    "arrived_destination": ("Arrivé dans le pays de destination le {on}.",
-                            "Arrived in the destination country on {on}."),
+    "no_customs": (
+        "Pas de dédouanement : le colis ne franchit aucune frontière douanière.",
+        "No customs clearance: the parcel crosses no customs border.",
+    ),
+    "peak": (
+        "Période de forte activité ({name}, {on}) : {days} de plus.",
+        "Peak period ({name}, {on}): {days} more.",
+    ),
+    "after_latest_event": (
+        "Le colis était encore en route le {on}.",
+        "The parcel was still on its way on {on}.",
+    ),
+    "arrived_destination": (
+        "Arrivé dans le pays de destination le {on}.",
+        "Arrived in the destination country on {on}.",
+    ),
     "customs_cleared": ("Dédouané le {on}.", "Cleared customs on {on}."),
-    "last_mile": ("Livraison dans le pays de destination : {days}.",
-                  "Delivery in the destination country: {days}."),
-    "out_for_delivery": ("En cours de livraison depuis le {on} : {days}.",
-                         "Out for delivery since {on}: {days}."),
-    "delivery_failed": ("Tentative de livraison échouée le {on} ; nouvelle tentative ou point "
-                        "de retrait : {days}.",
-                        "Delivery attempt failed on {on}; new attempt or pickup point: {days}."),
-    "available_for_pickup": ("Disponible en point de retrait depuis le {on}.",
-                             "Available for pickup since {on}."),
+    "last_mile": (
+        "Livraison dans le pays de destination : {days}.",
+        "Delivery in the destination country: {days}.",
+    ),
+    "out_for_delivery": (
+        "En cours de livraison depuis le {on} : {days}.",
+        "Out for delivery since {on}: {days}.",
+    ),
+    "delivery_failed": (
+        "Tentative de livraison échouée le {on} ; nouvelle tentative ou point de retrait : {days}.",
+        "Delivery attempt failed on {on}; new attempt or pickup point: {days}.",
+    ),
+    "available_for_pickup": (
+        "Disponible en point de retrait depuis le {on}.",
+        "Available for pickup since {on}.",
+    ),
     "delivered": ("Livré le {on}.", "Delivered on {on}."),
-    "holidays_crossed": ("Jours fériés sur le parcours : {items}.",
-                         "Public holidays on the way: {items}."),
+    "holidays_crossed": (
+        "Jours fériés sur le parcours : {items}.",
+        "Public holidays on the way: {items}.",
+    ),
 }
 
 
 def _days(window: Window, lang: int) -> str:
     plural = window.max_days > 1
     if window.unit is DayCount.BUSINESS:
-        unit = ("jours ouvrés" if plural else "jour ouvré", "business days" if plural
-                else "business day")[lang]
+        unit = (
+            "jours ouvrés" if plural else "jour ouvré",
+            "business days" if plural else "business day",
+        )[lang]
     else:
         unit = ("jours" if plural else "jour", "days" if plural else "day")[lang]
     if window.min_days == window.max_days:
@@ -336,11 +436,13 @@ class _Draft:
 
     def note(self, code: str, text: str | None = None, **values: object) -> None:
         fr, en = _TEXTS[text or code]
-        self.notes.append(BasisNote(
-            code,
-            fr.format(**{k: _render(v, 0) for k, v in values.items()}),
-            en.format(**{k: _render(v, 1) for k, v in values.items()}),
-        ))
+        self.notes.append(
+            BasisNote(
+                code,
+                fr.format(**{k: _render(v, 0) for k, v in values.items()}),
+                en.format(**{k: _render(v, 1) for k, v in values.items()}),
+            )
+        )
 
     def add(self, window: Window, countries: Sequence[str]) -> None:
         before = (self.earliest, self.latest)
@@ -357,8 +459,9 @@ class _Draft:
         # Chronological order, checked against the latest date as it grows: a Singles' Day
         # backlog can push a parcel into the year-end holidays.
         years = range(start.year - 1, self.latest.year + 2)
-        spans = sorted(((p.span(y), p.anchor(y), p) for p in peaks for y in years),
-                       key=lambda s: s[0])
+        spans = sorted(
+            ((p.span(y), p.anchor(y), p) for p in peaks for y in years), key=lambda s: s[0]
+        )
         for (begins, ends), anchor, peak in spans:
             if ends < start or begins > self.latest:
                 continue
@@ -366,16 +469,22 @@ class _Draft:
             if begins <= self.earliest:
                 self.earliest = _shift(self.earliest, slow.min_days, slow.unit, [destination])
             self.latest = _shift(self.latest, slow.max_days, slow.unit, [destination])
-            self.note(f"peak_{peak.kind.value}", "peak", name=_PEAK_NAMES[peak.kind],
-                      on=anchor, days=slow)
+            self.note(
+                f"peak_{peak.kind.value}", "peak", name=_PEAK_NAMES[peak.kind], on=anchor, days=slow
+            )
 
     def finish(self) -> DeliveryEstimate:
         if self.crossed:
-            fr, en = zip(*(
-                (f"{_render(d, 0)} ({c}, {self.crossed[(d, c)][0]})",
-                 f"{_render(d, 1)} ({c}, {self.crossed[(d, c)][1]})")
-                for d, c in sorted(self.crossed)
-            ), strict=True)
+            fr, en = zip(
+                *(
+                    (
+                        f"{_render(d, 0)} ({c}, {self.crossed[(d, c)][0]})",
+                        f"{_render(d, 1)} ({c}, {self.crossed[(d, c)][1]})",
+                    )
+                    for d, c in sorted(self.crossed)
+                ),
+                strict=True,
+            )
             self.note("holidays_crossed", items=(", ".join(fr), ", ".join(en)))
         return DeliveryEstimate(self.earliest, self.latest, tuple(self.notes))
 
@@ -407,8 +516,10 @@ def estimate_delivery(
     origin, destination = origin_country.upper(), destination_country.upper()
     union = windows.customs_union
     if (chosen.origin is Origin.EU_WAREHOUSE) != (origin in union):
-        raise InvalidInput(f"method '{chosen.slug}' ships from {chosen.origin.value}, "
-                           f"not from {origin}", field="origin_country")
+        raise InvalidInput(
+            f"method '{chosen.slug}' ships from {chosen.origin.value}, not from {origin}",
+            field="origin_country",
+        )
     if handling_days < 0:
         raise InvalidInput("handling_days cannot be negative", field="handling_days")
     customs = origin != destination and not (origin in union and destination in union)
@@ -433,8 +544,15 @@ def estimate_delivery(
     draft.add(chosen.window, crossed)
     draft.note("method_window", name=(chosen.name_fr, chosen.name_en), days=chosen.window)
     _customs_step(draft, customs, destination, windows)
-    draft.apply_peaks(start, [p for p in windows.peaks if p.affects_eu_warehouse
-                              or chosen.origin is not Origin.EU_WAREHOUSE], destination)
+    draft.apply_peaks(
+        start,
+        [
+            p
+            for p in windows.peaks
+            if p.affects_eu_warehouse or chosen.origin is not Origin.EU_WAREHOUSE
+        ],
+        destination,
+    )
     # Calendar-day windows can end on a Sunday or 25 December; nobody delivers then.
     draft.earliest = roll_forward(draft.earliest, [destination])
     draft.latest = roll_forward(draft.latest, [destination])
@@ -447,8 +565,7 @@ def estimate_delivery(
     return draft.finish()
 
 
-def _customs_step(draft: _Draft, customs: bool, destination: str,
-                  windows: DeliveryWindows) -> None:
+def _customs_step(draft: _Draft, customs: bool, destination: str, windows: DeliveryWindows) -> None:
     if customs:
         draft.add(windows.customs, [destination])
         draft.note("customs", country=destination, days=windows.customs)
@@ -456,15 +573,22 @@ def _customs_step(draft: _Draft, customs: bool, destination: str,
         draft.note("no_customs")
 
 
-def _revise(progress: TrackingProgress, stage: int, customs: bool, destination: str,
-            windows: DeliveryWindows) -> DeliveryEstimate:
+def _revise(
+    progress: TrackingProgress,
+    stage: int,
+    customs: bool,
+    destination: str,
+    windows: DeliveryWindows,
+) -> DeliveryEstimate:
     seen, status = progress.at.date(), progress.status
     draft = _Draft(seen, seen)
     if stage == 5:
         raise DeliveryEstimateUnavailable(
             f"No delivery estimate: the parcel is {status.value} ({progress.sub_status.value}).",
             fr="Pas de date de livraison : le colis est retourné à l'expéditeur ou perdu.",
-            status=status.value, sub_status=progress.sub_status.value)
+            status=status.value,
+            sub_status=progress.sub_status.value,
+        )
     if stage == 4:
         draft.note("delivered", on=seen)
     elif stage in (1, 2):
@@ -538,8 +662,9 @@ def _amount(value: Decimal, name: str) -> Decimal:
     # Like money.parse_amount: an input rounded in silence would be a wrong price.
     amount = Decimal(value)
     if not amount.is_finite() or amount < 0 or amount != amount.quantize(_CENT):
-        raise InvalidInput(f"{name}: a non-negative amount with at most two decimals, "
-                           f"got {value}", field=name)
+        raise InvalidInput(
+            f"{name}: a non-negative amount with at most two decimals, got {value}", field=name
+        )
     return _money(amount)
 
 
@@ -568,28 +693,53 @@ def landed_cost(
     goods, shipping = _amount(goods_eur, "goods_eur"), _amount(shipping_eur, "shipping_eur")
     zero = _money(0)
     if from_eu_warehouse:
-        return LandedCost(ImportRegime.EU_WAREHOUSE, goods, shipping, zero, zero, zero, zero,
-                          "Expédié depuis l'UE : TVA incluse dans le prix, aucun frais de douane.",
-                          "Shipped from the EU: VAT included in the price, no customs charges.")
+        return LandedCost(
+            ImportRegime.EU_WAREHOUSE,
+            goods,
+            shipping,
+            zero,
+            zero,
+            zero,
+            zero,
+            "Expédié depuis l'UE : TVA incluse dans le prix, aucun frais de douane.",
+            "Shipped from the EU: VAT included in the price, no customs charges.",
+        )
     if goods <= ioss_threshold:
         vat = _money((goods + shipping) * vat_rate)
-        return LandedCost(ImportRegime.IOSS, goods, shipping, vat, zero, zero, zero,
-                          f"TVA de {_fr(vat)} incluse et payée à la commande (IOSS) : rien à "
-                          "payer à la livraison.",
-                          f"VAT of €{vat} included and paid at checkout (IOSS): nothing to pay "
-                          "on delivery.")
+        return LandedCost(
+            ImportRegime.IOSS,
+            goods,
+            shipping,
+            vat,
+            zero,
+            zero,
+            zero,
+            f"TVA de {_fr(vat)} incluse et payée à la commande (IOSS) : rien à "
+            "payer à la livraison.",
+            f"VAT of €{vat} included and paid at checkout (IOSS): nothing to pay on delivery.",
+        )
     key = carrier.strip().lower().replace(" ", "_").replace("-", "_")
     if key not in handling_fees:
         known = ", ".join(sorted(handling_fees))
-        raise InvalidInput(f"no customs handling fee known for carrier '{carrier}' "
-                           f"(known: {known})", field="carrier")
+        raise InvalidInput(
+            f"no customs handling fee known for carrier '{carrier}' (known: {known})",
+            field="carrier",
+        )
     fee = _money(handling_fees[key])
     duty = _money((goods + shipping) * duty_rate)
     vat = _money((goods + shipping + duty) * vat_rate)
     due = vat + duty + fee
-    return LandedCost(ImportRegime.PAY_ON_DELIVERY, goods, shipping, zero, vat, duty, fee,
-                      f"Plus de {_fr(ioss_threshold)} : {_fr(due)} à payer au transporteur à la "
-                      f"livraison (TVA {_fr(vat)}, droits {_fr(duty)}, frais de dossier "
-                      f"{_fr(fee)}).",
-                      f"Above €{ioss_threshold}: €{due} to pay the carrier on delivery (VAT "
-                      f"€{vat}, duty €{duty}, handling fee €{fee}).")
+    return LandedCost(
+        ImportRegime.PAY_ON_DELIVERY,
+        goods,
+        shipping,
+        zero,
+        vat,
+        duty,
+        fee,
+        f"Plus de {_fr(ioss_threshold)} : {_fr(due)} à payer au transporteur à la "
+        f"livraison (TVA {_fr(vat)}, droits {_fr(duty)}, frais de dossier "
+        f"{_fr(fee)}).",
+        f"Above €{ioss_threshold}: €{due} to pay the carrier on delivery (VAT "
+        f"€{vat}, duty €{duty}, handling fee €{fee}).",
+    )

@@ -99,3 +99,17 @@ class RoleNotAllowed(IllegalTransition):
 
     code = "role_not_allowed"
     http_status = 403
+
+
+class DisputeAlreadyOpen(DomainError):
+    """DSP: one dispute at a time per order; the open one goes on."""
+
+    code = "dispute_already_open"
+    http_status = 409
+
+
+class OutsideDisputeWindow(DomainError):
+    """PRT-4: too early or too late to open a dispute; the dates that applied are given."""
+
+    code = "outside_dispute_window"
+    http_status = 409

@@ -24,7 +24,7 @@ def parse_amount(value: object, *, field: str = "amount", allow_zero: bool = Tru
     refused rather than rounded, because a silently rounded amount is a wrong amount.
     """
     if isinstance(value, (bool, float)):
-        raise InvalidInput(f"{field}: give the amount as a string like \"12.34\"", field=field)
+        raise InvalidInput(f'{field}: give the amount as a string like "12.34"', field=field)
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -63,6 +63,9 @@ class EntryKind(StrEnum):
     HOLD = "hold"
     RELEASE = "release"
     REFUND = "refund"
+    # PRT-4: a dispute opened after the money went to the seller takes it back into escrow
+    # until the dispute's outcome says where it goes.
+    RECOVER = "recover"
 
 
 _MOVES: dict[EntryKind, tuple[Account, Account]] = {
@@ -70,6 +73,7 @@ _MOVES: dict[EntryKind, tuple[Account, Account]] = {
     EntryKind.HOLD: (Account.CLEARING, Account.ESCROW),
     EntryKind.RELEASE: (Account.ESCROW, Account.SELLER),
     EntryKind.REFUND: (Account.ESCROW, Account.BUYER_REFUND),
+    EntryKind.RECOVER: (Account.SELLER, Account.ESCROW),
 }
 
 
@@ -106,6 +110,9 @@ class Balances:
             elif e.kind is EntryKind.RELEASE:
                 held -= e.amount_cents
                 released += e.amount_cents
+            elif e.kind is EntryKind.RECOVER:
+                held += e.amount_cents
+                released -= e.amount_cents
             else:
                 held -= e.amount_cents
                 refunded += e.amount_cents
@@ -142,3 +149,14 @@ def refund_entry(balances: Balances, amount_cents: int, memo: str) -> LedgerEntr
             paid=to_str(balances.paid),
         )
     return LedgerEntry(EntryKind.REFUND, amount_cents, memo)
+
+
+def release_entry(balances: Balances, amount_cents: int, memo: str) -> LedgerEntry:
+    """Money goes to the seller out of escrow; never more than is held."""
+    if amount_cents <= 0 or amount_cents > balances.held:
+        raise MoneyError(
+            f"cannot release {to_str(amount_cents)} EUR: {to_str(balances.held)} EUR is held",
+            requested=to_str(amount_cents),
+            held=to_str(balances.held),
+        )
+    return LedgerEntry(EntryKind.RELEASE, amount_cents, memo)

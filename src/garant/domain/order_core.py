@@ -20,6 +20,7 @@ from garant.domain.cancellation import (
     RequestStatus,
     refund_start_window,
 )
+from garant.domain.disputes import Dispute
 from garant.domain.errors import (
     CancellationImpossible,
     IllegalTransition,
@@ -27,6 +28,7 @@ from garant.domain.errors import (
 )
 from garant.domain.money import Balances, LedgerEntry, refund_entry, to_str
 from garant.domain.policy import Policy
+from garant.domain.returns import ReturnRequest
 from garant.domain.statuses import BuyerStatus, status
 from garant.domain.transitions import (
     NOT_SHIPPED,
@@ -71,6 +73,15 @@ class DeadlineKind(StrEnum):
     BUYER_DETAILS = "buyer_details"  # ORD-5
     SHIP_BY = "ship_by"  # CAN-7
     SELLER_ANSWER = "seller_answer"  # CAN-4
+    PROTECTION_END = "protection_end"  # PRT-1: receipt confirmed by itself
+    CHOICE_GUARANTEE = "choice_guarantee"  # PRT-3
+    DISPUTE_SELLER_ANSWER = "dispute_seller_answer"  # DSP-4
+    DISPUTE_OFFER_REPLY = "dispute_offer_reply"  # DSP-5
+    DISPUTE_ESCALATION = "dispute_escalation"  # DSP-6
+    DISPUTE_EVIDENCE_DUE = "dispute_evidence_due"  # DSP-6
+    DISPUTE_APPEAL_WINDOW = "dispute_appeal_window"  # DSP-6
+    RETURN_SHIP_BACK = "return_ship_back"  # DSP-5, RET-3
+    RETURN_CONFIRM = "return_confirm"  # RET-5
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,10 @@ class OrderCore:
     invoice_available: bool = False
     security_flag: str | None = None
     cancellation: CancellationRequest | None = None
+    protection_ends_at: datetime | None = None  # PRT-1/2
+    dispute: Dispute | None = None  # the latest dispute (DSP)
+    return_request: ReturnRequest | None = None  # a return agreed in the dispute
+    seller_return_address: str | None = None  # read with the order, for a return
     balances: Balances = field(default_factory=Balances)
     refunds_pending: int = 0  # refunds planned but not yet confirmed settled
     # changes made by the last actions, persisted by the store in the same transaction
@@ -150,6 +165,18 @@ class OrderCore:
             and not req_open
         ):
             return "there is no open cancellation request"
+        if action is Action.CONFIRM_RECEIPT and self.dispute is not None and self.dispute.is_open:
+            return "a dispute is open: its outcome decides where the money goes"
+        if action is Action.REFUND_LATE_CHOICE and not self.is_choice:
+            return "only Choice orders carry the 30-day delivery guarantee"
+        if action is Action.AUTO_CONFIRM_RECEIPT and (
+            self.dispute is not None and self.dispute.is_open
+        ):
+            return "a dispute is open: the money stays held"
+        if action is Action.SHIP_RETURN and not (
+            self.return_request is not None and self.return_request.status == "awaiting_shipment"
+        ):
+            return "the return has already been sent back"
         if action is Action.SHIP and req_open:
             return "answer the buyer's cancellation request first (decline it with tracking)"
         if action is Action.REQUEST_EXTENSION:
@@ -242,16 +269,18 @@ class OrderCore:
             return status("amount_updated" if self.previous_total_cents is not None else "received")
         if s is OrderState.SHIPPED:
             return status(self.shipment_status or "shipped")
+        fully_back = self.balances.refunded > 0 and self.refunds_pending == 0
         if s is OrderState.CANCELLED:
-            fully_back = self.balances.refunded > 0 and self.refunds_pending == 0
             return status("refunded" if fully_back else "cancelled")
+        if s is OrderState.COMPLETED and fully_back:
+            return status("refunded")
         return status(_STATE_WORD[s])
 
     # ----------------------------------------------------------------- recording
 
     def _log(
         self,
-        action: Action | str,
+        action: StrEnum | str,
         actor: Actor,
         now: datetime,
         *,
@@ -259,7 +288,7 @@ class OrderCore:
         reason: str = "",
         **data: Any,
     ) -> None:
-        name = action.value if isinstance(action, Action) else action
+        name = str(action)  # an order's or a dispute's action, or a plain event name
         self.new_timeline.append(
             TimelineEntry(name, now, actor.role.value, actor.user_id, status_code, reason, data)
         )
@@ -279,12 +308,17 @@ class OrderCore:
         """Give back everything still held, to the original payment method (CAN-3/4/7/10)."""
         if self.balances.held <= 0:
             return
-        amount = self.balances.held
-        entry = refund_entry(self.balances, amount, reason)
-        self._book(entry)
         window = refund_start_window(
             now, self.policy.refund_start_business_days, self.policy.refund_calendar_country
         )
+        self._refund(self.balances.held, reason, actor, now, window)
+
+    def _refund(
+        self, amount: int, reason: str, actor: Actor, now: datetime, window: RefundWindow
+    ) -> None:
+        """One refund out of escrow, on its way to the original payment method (PRT-5/6)."""
+        entry = refund_entry(self.balances, amount, reason)
+        self._book(entry)
         self.new_refunds.append(RefundPlan(amount, reason, window))
         self.refunds_pending += 1
         self._log(
@@ -328,6 +362,7 @@ _STATE_WORD = {
     OrderState.DELIVERED: "delivered",
     OrderState.COMPLETED: "delivered",
     OrderState.RETURNED_TO_SENDER: "returned_to_sender",
+    OrderState.RETURNING: "return_in_progress",
     OrderState.UNFULFILLABLE: "unfulfillable",
     OrderState.ABANDONED: "abandoned",
 }

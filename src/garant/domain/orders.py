@@ -23,13 +23,14 @@ from garant.domain.order_core import (
     RefundPlan,
     TimelineEntry,
 )
+from garant.domain.order_protection import ProtectionActions
 from garant.domain.statuses import SHIPMENT_PROGRESS
 from garant.domain.transitions import Action, OrderState
 
 __all__ = ["Actor", "Deadline", "DeadlineKind", "Order", "OrderCore", "RefundPlan", "TimelineEntry"]
 
 
-class Order(CancellationActions):
+class Order(CancellationActions, ProtectionActions):
     def placed(self, actor: Actor, now: datetime) -> None:
         self.payment_due_at = now + self.policy.unpaid_abandon_after
         self._log(
@@ -114,6 +115,7 @@ class Order(CancellationActions):
             )
         self._move(Action.PAY, actor, now, amount=to_str(amount_cents))
         self.paid_at = now
+        self.protection_ends_at = now + self.policy.protection_period(self.product_category)
         self.previous_total_cents = None
         self._book(LedgerEntry(EntryKind.CAPTURE, amount_cents, "payment captured"))
         self._book(LedgerEntry(EntryKind.HOLD, amount_cents, "held in escrow until receipt"))
@@ -219,6 +221,8 @@ class Order(CancellationActions):
         """PRT-1: the buyer is satisfied; the money held goes to the seller."""
         self._move(Action.CONFIRM_RECEIPT, actor, now)
         self.completed_at = now
+        # The buyer has it: PRT-4's 15 days run from here when the carrier never said so.
+        self.delivered_at = self.delivered_at or now
         if self.balances.held > 0:
             amount = self.balances.held
             self._book(LedgerEntry(EntryKind.RELEASE, amount, "receipt confirmed"))
@@ -236,7 +240,9 @@ class Order(CancellationActions):
         if kind not in due or due[kind] > now:
             return False
         system = Actor.system()
-        if kind is DeadlineKind.SELLER_ANSWER:
+        if kind not in _ORDER_DEADLINES:
+            self.on_protection_deadline(kind, now)
+        elif kind is DeadlineKind.SELLER_ANSWER:
             self._move(
                 Action.EXPIRE_CANCELLATION_REQUEST,
                 system,
@@ -259,6 +265,16 @@ class Order(CancellationActions):
             self._close(now, "no_buyer_details", Fault.NONE)
             self._refund_all(now, "abandoned without the buyer's details", system)
         return True
+
+
+_ORDER_DEADLINES = frozenset(
+    {
+        DeadlineKind.SELLER_ANSWER,
+        DeadlineKind.SHIP_BY,
+        DeadlineKind.ABANDON_UNPAID,
+        DeadlineKind.BUYER_DETAILS,
+    }
+)
 
 
 def _same_number(tracking_number: str) -> str:

@@ -76,6 +76,25 @@ class Policy:
     # PRT-4: dispute windows.
     dispute_after_delivery_days: int = 15
     dispute_after_protection_days: int = 15
+    # DSP-4: the seller's time to answer a dispute (accept, counter-offer or contest); silence
+    # grants the buyer's request. Garant's default, 5 days.
+    dispute_seller_answer_hours: int = 120
+    # DSP-5: each offer waits this long for its answer, then lapses.
+    dispute_offer_reply_hours: int = 72
+    # DSP-6: either party may escalate to the platform this long after the opening…
+    dispute_escalate_after_hours: int = 72
+    # … and the case escalates by itself when the negotiation window (from opening) ends.
+    dispute_negotiation_days: int = 10
+    # DSP-6: the agent's requests for evidence: default and longest time given to answer.
+    dispute_evidence_hours: int = 72
+    dispute_evidence_max_hours: int = 240
+    # DSP-6: one appeal, within this many days of the platform's decision; the decision is
+    # carried out when the window ends (or when both parties accept it).
+    dispute_appeal_days: int = 7
+    # DSP-5: a return agreed in a dispute: the buyer ships it back within (RET-3: 15 days),
+    # then the seller confirms receipt within; silence refunds the buyer (RET-5).
+    return_ship_back_days: int = 15
+    return_confirm_days: int = 15
     # SHP-2: Choice delivery guarantee coupon (cents).
     choice_late_coupon_cents: int = 100
 
@@ -95,6 +114,11 @@ class Policy:
     @property
     def buyer_details_window(self) -> timedelta:
         return timedelta(hours=self.buyer_details_hours)
+
+    def duration(self, name: str) -> timedelta:
+        """A duration setting by name (``…_hours`` or ``…_days``)."""
+        value = getattr(self, name)
+        return timedelta(days=value) if name.endswith("_days") else timedelta(hours=value)
 
     def protection_period(self, category: str) -> timedelta:
         days = self.protection_days.get(category, self.protection_days["default"])
@@ -138,6 +162,15 @@ class Policy:
             "choice_refund_after_days",
             "dispute_after_delivery_days",
             "dispute_after_protection_days",
+            "dispute_seller_answer_hours",
+            "dispute_offer_reply_hours",
+            "dispute_escalate_after_hours",
+            "dispute_negotiation_days",
+            "dispute_evidence_hours",
+            "dispute_evidence_max_hours",
+            "dispute_appeal_days",
+            "return_ship_back_days",
+            "return_confirm_days",
         ):
             _whole(getattr(self, name), name, minimum=1)
         _whole(self.max_extensions, "max_extensions", minimum=0)
@@ -159,6 +192,11 @@ class Policy:
                 if not isinstance(key, str) or not key:
                     raise ValueError(f"{name}: keys must be names")
                 _whole(value, f"{name}.{key}", minimum=1)
+        if self.dispute_negotiation_days * 24 <= self.dispute_seller_answer_hours:
+            raise ValueError(
+                "dispute_negotiation_days must end after the seller's answer window "
+                "(dispute_seller_answer_hours)"
+            )
         if "default" not in self.protection_days:
             raise ValueError("protection_days needs a 'default' category")
         if (
@@ -166,8 +204,7 @@ class Policy:
             or self.refund_calendar_country.upper() not in holidays.list_supported_countries()
         ):
             raise ValueError(
-                f"refund_calendar_country: no holiday calendar for "
-                f"'{self.refund_calendar_country}'"
+                f"refund_calendar_country: no holiday calendar for '{self.refund_calendar_country}'"
             )
 
     def with_changes(self, **changes: Any) -> Policy:

@@ -48,6 +48,8 @@ _VOCABULARY = [
     ("abandoned", "Commande abandonnée", "Order abandoned"),
     # seed 003, FAQ
     ("returned_to_sender", "Retourné à l'expéditeur", "Returned to sender"),
+    # Not in the seed's table: a return agreed in a dispute (DSP-5), in the seeds' words.
+    ("return_in_progress", "Retour en cours", "Return in progress"),
 ]
 
 STATUSES: dict[str, BuyerStatus] = {code: BuyerStatus(code, fr, en) for code, fr, en in _VOCABULARY}

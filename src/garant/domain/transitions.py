@@ -31,6 +31,7 @@ class OrderState(StrEnum):
     DELIVERED = "delivered"
     COMPLETED = "completed"  # receipt confirmed, money released (PRT-1)
     RETURNED_TO_SENDER = "returned_to_sender"
+    RETURNING = "returning"  # DSP-5: a return agreed in a dispute; the money waits for it
     CANCELLED = "cancelled"
     UNFULFILLABLE = "unfulfillable"
     ABANDONED = "abandoned"
@@ -66,6 +67,12 @@ class Action(StrEnum):
     CHOOSE_RESHIPMENT = "choose_reshipment"
     CHOOSE_REFUND = "choose_refund"
     ABANDON = "abandon"
+    AUTO_CONFIRM_RECEIPT = "auto_confirm_receipt"
+    REFUND_LATE_CHOICE = "refund_late_choice"
+    SHIP_RETURN = "ship_return"
+    CONFIRM_RETURN_RECEIVED = "confirm_return_received"
+    LAPSE_RETURN = "lapse_return"
+    REFUND_UNCONFIRMED_RETURN = "refund_unconfirmed_return"
 
 
 S = OrderState
@@ -74,8 +81,12 @@ R = Role
 UNPAID = frozenset({S.RECEIVED, S.PAYMENT_PROCESSING})
 NOT_SHIPPED = frozenset({S.PAID, S.PREPARED, S.CONSOLIDATED})
 SHIPPED_OR_LATER = frozenset(
-    {S.SHIPPED, S.SHIPMENT_CANCELLED, S.DELIVERED, S.COMPLETED, S.RETURNED_TO_SENDER}
+    {S.SHIPPED, S.SHIPMENT_CANCELLED, S.DELIVERED, S.COMPLETED, S.RETURNED_TO_SENDER, S.RETURNING}
 )
+# PRT-4: where a dispute can be opened (the dates decide within these).
+DISPUTABLE = frozenset({S.SHIPPED, S.DELIVERED, S.COMPLETED})
+# PRT-3: paid, not delivered, money held.
+UNDELIVERED_PAID = NOT_SHIPPED | {S.SHIPPED, S.SHIPMENT_CANCELLED, S.RETURNED_TO_SENDER}
 CLOSED = frozenset({S.CANCELLED, S.UNFULFILLABLE, S.ABANDONED, S.COMPLETED})
 
 
@@ -226,5 +237,38 @@ TRANSITIONS: dict[Action, Rule] = {
         {R.SYSTEM},
         S.ABANDONED,
         "ORD-5: left unpaid or unanswered",
+    ),
+    Action.AUTO_CONFIRM_RECEIPT: _r(
+        {S.SHIPPED, S.DELIVERED},
+        {R.SYSTEM},
+        S.COMPLETED,
+        "PRT-1: the protection period ended with no dispute open; the seller is paid",
+    ),
+    Action.REFUND_LATE_CHOICE: _r(
+        UNDELIVERED_PAID,
+        {R.SYSTEM},
+        S.CANCELLED,
+        "PRT-3: a Choice order not delivered within 30 days is refunded in full",
+    ),
+    Action.SHIP_RETURN: _r(
+        {S.RETURNING}, {R.BUYER}, None, "DSP-5: the buyer sends the item back, with tracking"
+    ),
+    Action.CONFIRM_RETURN_RECEIVED: _r(
+        {S.RETURNING},
+        {R.SELLER},
+        S.COMPLETED,
+        "RET-5: the seller has the item back; the agreed refund is made",
+    ),
+    Action.LAPSE_RETURN: _r(
+        {S.RETURNING},
+        {R.SYSTEM},
+        S.COMPLETED,
+        "the item was not sent back in time; the seller is paid",
+    ),
+    Action.REFUND_UNCONFIRMED_RETURN: _r(
+        {S.RETURNING},
+        {R.SYSTEM},
+        S.COMPLETED,
+        "RET-5: the seller did not confirm the return in time; the buyer is refunded",
     ),
 }

@@ -59,8 +59,17 @@ def _notification(row: RowMapping) -> Notification:
     )
 
 
-_COLUMNS = (_n.c.id, _n.c.kind, _n.c.order_id, _n.c.title_fr, _n.c.title_en, _n.c.body_fr,
-            _n.c.body_en, _n.c.created_at, _n.c.read_at)
+_COLUMNS = (
+    _n.c.id,
+    _n.c.kind,
+    _n.c.order_id,
+    _n.c.title_fr,
+    _n.c.title_en,
+    _n.c.body_fr,
+    _n.c.body_en,
+    _n.c.created_at,
+    _n.c.read_at,
+)
 
 
 def list_notifications(
@@ -75,8 +84,9 @@ def list_notifications(
     (ids only grow, so a notification filed meanwhile never shifts a page)."""
     if not 1 <= limit <= 100:
         raise InvalidInput("limit must be between 1 and 100")
-    query = (select(*_COLUMNS).where(_n.c.user_id == user_id)
-             .order_by(_n.c.id.desc()).limit(limit + 1))
+    query = (
+        select(*_COLUMNS).where(_n.c.user_id == user_id).order_by(_n.c.id.desc()).limit(limit + 1)
+    )
     if unread_only:
         query = query.where(_n.c.read_at.is_(None))
     if cursor is not None:
@@ -89,10 +99,13 @@ def list_notifications(
 
 def unread_count(app: Garant, *, user_id: int) -> int:
     with app.engine.connect() as conn:
-        return int(conn.execute(
-            select(func.count()).select_from(_n)
-            .where(and_(_n.c.user_id == user_id, _n.c.read_at.is_(None)))
-        ).scalar_one())
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(_n)
+                .where(and_(_n.c.user_id == user_id, _n.c.read_at.is_(None)))
+            ).scalar_one()
+        )
 
 
 def mark_read(app: Garant, *, user_id: int, notification_id: int) -> Notification:

@@ -225,10 +225,22 @@ DISPATCH: dict[Action, Callable[[Order, Actor, datetime, dict[str, Any]], None]]
     ),
     Action.CHOOSE_RESHIPMENT: lambda o, a, n, p: o.choose_reshipment(a, n),
     Action.CHOOSE_REFUND: lambda o, a, n, p: o.choose_refund(a, n),
+    Action.SHIP_RETURN: lambda o, a, n, p: o.ship_return(
+        a, n, _text(p, "tracking_number"), p.get("carrier") or None
+    ),
+    Action.CONFIRM_RETURN_RECEIVED: lambda o, a, n, p: o.confirm_return_received(a, n),
 }
 
 # Actions only the worker takes (deadlines); nobody can ask for them.
-SYSTEM_ONLY = {Action.EXPIRE_CANCELLATION_REQUEST, Action.MISS_SHIP_BY, Action.ABANDON}
+SYSTEM_ONLY = {
+    Action.EXPIRE_CANCELLATION_REQUEST,
+    Action.MISS_SHIP_BY,
+    Action.ABANDON,
+    Action.AUTO_CONFIRM_RECEIPT,
+    Action.REFUND_LATE_CHOICE,
+    Action.LAPSE_RETURN,
+    Action.REFUND_UNCONFIRMED_RETURN,
+}
 
 
 def _days(p: dict[str, Any]) -> int:
@@ -264,6 +276,38 @@ def perform(
         raise InvalidInput(f"unknown action '{action}'") from None
     if act in SYSTEM_ONLY:
         raise InvalidInput(f"'{action}' happens automatically at its deadline")
+
+    def step(conn: Connection, order: Order, now: datetime) -> None:
+        order.require(act, actor)  # state and role before parameters: the clearer error
+        DISPATCH[act](order, actor, now, params)
+
+    def track(conn: Connection, order: Order, now: datetime) -> None:
+        if order.state is OrderState.SHIPPED and act in (Action.SHIP, Action.DECLINE_CANCELLATION):
+            from garant.services.tracking import attach_shipment
+
+            attach_shipment(conn, order, now)
+
+    run(
+        app,
+        order_id=order_id,
+        actor=actor,
+        expected_version=expected_version,
+        step=step,
+        after_save=track,
+    )
+
+
+def run(
+    app: Garant,
+    *,
+    order_id: int,
+    actor: Actor,
+    expected_version: int | None,
+    step: Callable[[Connection, Order, datetime], Any],
+    after_save: Callable[[Connection, Order, datetime], None] | None = None,
+) -> Any:
+    """One caller's action on one order: due deadlines first, then the step, in one
+    transaction under the order's lock, saved with its version checked (409 on a race)."""
     now = app.clock.now()
     if _apply_due_deadlines(app, order_id, actor, now):
         expected_version = None if expected_version is None else expected_version + 1
@@ -278,17 +322,15 @@ def perform(
                 allowed_actions=order.allowed_actions(actor),
             )
         was_closed = order.state in CLOSED
-        order.require(act, actor)  # state and role before parameters: the clearer error
-        DISPATCH[act](order, actor, now, params)
+        result = step(conn, order, now)
         _after_close(conn, order, was_closed, now)
         try:
             repo.save(conn, order, now)
         except repo.VersionConflict as exc:
             raise Conflict(str(exc), state=order.state.value) from None
-        if order.state is OrderState.SHIPPED and act in (Action.SHIP, Action.DECLINE_CANCELLATION):
-            from garant.services.tracking import attach_shipment
-
-            attach_shipment(conn, order, now)
+        if after_save is not None:
+            after_save(conn, order, now)
+        return result
 
 
 def apply_tracking(

@@ -33,10 +33,14 @@ TOPIC = "notify.stalled"
 # Below this many quiet days no stage is stalled, so such parcels are not even read. Parcels at
 # a pickup point count from the first notice, and a lost one at once: those are always read.
 _QUIET_DAYS = min(
-    DEFAULT_STALL.before_departure_days, DEFAULT_STALL.transit_air_days,
-    DEFAULT_STALL.transit_standard_days, DEFAULT_STALL.transit_within_eu_days,
-    DEFAULT_STALL.customs_processing_days, DEFAULT_STALL.customs_information_days,
-    DEFAULT_STALL.last_mile_days, DEFAULT_STALL.out_for_delivery_days,
+    DEFAULT_STALL.before_departure_days,
+    DEFAULT_STALL.transit_air_days,
+    DEFAULT_STALL.transit_standard_days,
+    DEFAULT_STALL.transit_within_eu_days,
+    DEFAULT_STALL.customs_processing_days,
+    DEFAULT_STALL.customs_information_days,
+    DEFAULT_STALL.last_mile_days,
+    DEFAULT_STALL.out_for_delivery_days,
 )
 
 
@@ -63,13 +67,15 @@ def notify_stalls(app: Garant, *, limit: int = 500) -> int:
         after = page[-1]
 
 
-def _page(app: Garant, now: datetime, after: int, limit: int
-          ) -> tuple[list[int], dict[int, list[int]]]:
+def _page(
+    app: Garant, now: datetime, after: int, limit: int
+) -> tuple[list[int], dict[int, list[int]]]:
     """The next ``limit`` shipments after ``after`` that carry a SHIPPED order and are quiet
     enough to be stalled, and for each the orders not yet told of the current stall."""
     s, so, o = t.shipments, t.shipment_orders, t.orders
     carries_shipped = exists(
-        select(so.c.order_id).join(o, o.c.id == so.c.order_id)
+        select(so.c.order_id)
+        .join(o, o.c.id == so.c.order_id)
         .where(so.c.shipment_id == s.c.id, o.c.state == OrderState.SHIPPED.value)
     )
     quiet = or_(
@@ -78,17 +84,26 @@ def _page(app: Garant, now: datetime, after: int, limit: int
         s.c.sub_status == SubStatus.LOST.value,
     )
     with app.engine.connect() as conn:
-        page = [int(i) for i in conn.execute(
-            select(s.c.id)
-            .where(s.c.id > after, s.c.last_event_at.is_not(None), quiet, carries_shipped)
-            .order_by(s.c.id).limit(limit)
-        ).scalars()]
-        rows = conn.execute(
-            select(s.c.id, s.c.last_event_at, s.c.notified, so.c.order_id)
-            .join(so, so.c.shipment_id == s.c.id).join(o, o.c.id == so.c.order_id)
-            .where(s.c.id.in_(page), o.c.state == OrderState.SHIPPED.value)
-            .order_by(s.c.id, so.c.order_id)
-        ).all() if page else []
+        page = [
+            int(i)
+            for i in conn.execute(
+                select(s.c.id)
+                .where(s.c.id > after, s.c.last_event_at.is_not(None), quiet, carries_shipped)
+                .order_by(s.c.id)
+                .limit(limit)
+            ).scalars()
+        ]
+        rows = (
+            conn.execute(
+                select(s.c.id, s.c.last_event_at, s.c.notified, so.c.order_id)
+                .join(so, so.c.shipment_id == s.c.id)
+                .join(o, o.c.id == so.c.order_id)
+                .where(s.c.id.in_(page), o.c.state == OrderState.SHIPPED.value)
+                .order_by(s.c.id, so.c.order_id)
+            ).all()
+            if page
+            else []
+        )
     pending: dict[int, list[int]] = defaultdict(list)
     for row in rows:
         if stall_key(row.order_id, row.last_event_at) not in (row.notified or []):
@@ -120,10 +135,14 @@ def _notify_shipment(app: Garant, shipment_id: int, order_ids: list[int], now: d
             stall = _diagnose(order, row, summary, now)
             if stall is None:
                 continue
-            conn.execute(insert(t.outbox).values(
-                topic=TOPIC, order_id=order_id, created_at=now,
-                payload=_payload(order, row, summary, stall, now),
-            ))
+            conn.execute(
+                insert(t.outbox).values(
+                    topic=TOPIC,
+                    order_id=order_id,
+                    created_at=now,
+                    payload=_payload(order, row, summary, stall, now),
+                )
+            )
             sent.add(key)
             written += 1
         if written:
@@ -131,11 +150,14 @@ def _notify_shipment(app: Garant, shipment_id: int, order_ids: list[int], now: d
     return written
 
 
-def _diagnose(order: Order, row: dict[str, Any], summary: ShipmentSummary, now: datetime
-              ) -> StallDiagnosis | None:
+def _diagnose(
+    order: Order, row: dict[str, Any], summary: ShipmentSummary, now: datetime
+) -> StallDiagnosis | None:
     protection_ends = order.created_at + order.policy.protection_period(order.product_category)
-    lane = (row["origin_country"] or "CN",
-            row["destination_country"] or order.destination_country or "FR")
+    lane = (
+        row["origin_country"] or "CN",
+        row["destination_country"] or order.destination_country or "FR",
+    )
     method = row["shipping_method"] or order.shipping_method
     return diagnose_stall(summary, lane, method, now, protection_ends)
 
@@ -145,8 +167,13 @@ def _sentence(sentence: Sentence) -> dict[str, str]:
     return {"code": code, "fr": fr, "en": en}
 
 
-def _payload(order: Order, row: dict[str, Any], summary: ShipmentSummary,
-             stall: StallDiagnosis, now: datetime) -> dict[str, Any]:
+def _payload(
+    order: Order,
+    row: dict[str, Any],
+    summary: ShipmentSummary,
+    stall: StallDiagnosis,
+    now: datetime,
+) -> dict[str, Any]:
     shown = STATUSES.get(summary.buyer_status)
     place = summary.location
     where = None

@@ -46,6 +46,59 @@ DEADLINE_EFFECTS: dict[DeadlineKind, tuple[str, str, str]] = {
     ),
 }
 
+DEADLINE_EFFECTS.update(
+    {
+        DeadlineKind.PROTECTION_END: (
+            "release_to_seller",
+            "À la fin de la protection acheteur, la réception sera confirmée automatiquement et "
+            "le vendeur payé, sauf litige ouvert.",
+            "When buyer protection ends, receipt is confirmed automatically and the seller is "
+            "paid, unless a dispute is open.",
+        ),
+        DeadlineKind.CHOICE_GUARANTEE: (
+            "refund_in_full",
+            "Commande Choice non livrée d'ici là : remboursement intégral automatique.",
+            "A Choice order not delivered by then is refunded in full automatically.",
+        ),
+        DeadlineKind.DISPUTE_SELLER_ANSWER: (
+            "grant_buyer_request",
+            "Sans réponse du vendeur d'ici là, la demande de l'acheteur sera acceptée.",
+            "If the seller does not answer by then, the buyer's request is granted.",
+        ),
+        DeadlineKind.DISPUTE_OFFER_REPLY: (
+            "offer_lapses",
+            "Sans réponse d'ici là, la proposition expirera.",
+            "Without an answer by then, the offer lapses.",
+        ),
+        DeadlineKind.DISPUTE_ESCALATION: (
+            "escalate",
+            "Sans accord d'ici là, la plateforme interviendra comme médiateur.",
+            "Without an agreement by then, the platform mediates.",
+        ),
+        DeadlineKind.DISPUTE_EVIDENCE_DUE: (
+            "decide_without",
+            "Les preuves demandées doivent être fournies d'ici là ; sinon la décision sera "
+            "prise sans elles.",
+            "The evidence asked for is due by then; otherwise the decision is made without it.",
+        ),
+        DeadlineKind.DISPUTE_APPEAL_WINDOW: (
+            "decision_carried_out",
+            "Sans appel d'ici là, la décision de la plateforme sera exécutée.",
+            "Without an appeal by then, the platform's decision is carried out.",
+        ),
+        DeadlineKind.RETURN_SHIP_BACK: (
+            "seller_paid",
+            "Renvoyez l'article d'ici là ; sinon le vendeur sera payé.",
+            "Send the item back by then; otherwise the seller is paid.",
+        ),
+        DeadlineKind.RETURN_CONFIRM: (
+            "refund",
+            "Sans confirmation du vendeur d'ici là, l'acheteur sera remboursé.",
+            "If the seller has not confirmed by then, the buyer is refunded.",
+        ),
+    }
+)
+
 REMEDIES = {
     "contact_seller": ("Contacter le vendeur", "Contact the seller"),
     "return": ("Demander un retour", "Ask for a return"),
@@ -164,10 +217,16 @@ def _shipment(conn: Connection, order: Order, now: datetime) -> dict[str, Any] |
     shipment_id = tracking_store.shipment_of_order(conn, order.id)
     if shipment_id is None:
         return None
-    protection_end = order.created_at + order.policy.protection_period(order.product_category)
-    return shipment_view(tracking_store.shipment_row(conn, shipment_id),
-                         tracking_store.events_of(conn, shipment_id),
-                         tracking_store.numbers_of(conn, shipment_id), now, protection_end)
+    protection_end = order.protection_end() or order.created_at + order.policy.protection_period(
+        order.product_category
+    )
+    return shipment_view(
+        tracking_store.shipment_row(conn, shipment_id),
+        tracking_store.events_of(conn, shipment_id),
+        tracking_store.numbers_of(conn, shipment_id),
+        now,
+        protection_end,
+    )
 
 
 def _request_view(order: Order) -> dict[str, Any] | None:

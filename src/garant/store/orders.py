@@ -18,6 +18,7 @@ from garant.domain.orders import Order, TimelineEntry
 from garant.domain.statuses import status
 from garant.domain.transitions import OrderState
 from garant.store import deadlines as deadline_store
+from garant.store import disputes as dispute_store
 from garant.store import schema as t
 from garant.store.policies import get_policy
 
@@ -67,6 +68,7 @@ _SCALARS = (
     "close_reason",
     "invoice_available",
     "security_flag",
+    "protection_ends_at",
 )
 
 
@@ -88,7 +90,8 @@ def balances_of(conn: Connection, order_id: int) -> Balances:
         .group_by(t.ledger_entries.c.kind)
     ).all()
     sums = {EntryKind(kind): int(total) for kind, total in rows}
-    released = sums.get(EntryKind.RELEASE, 0)
+    recovered = sums.get(EntryKind.RECOVER, 0)
+    released = sums.get(EntryKind.RELEASE, 0) - recovered
     refunded = sums.get(EntryKind.REFUND, 0)
     return Balances(
         paid=sums.get(EntryKind.CAPTURE, 0),
@@ -146,6 +149,10 @@ def load(conn: Connection, order_id: int, *, lock: bool = False) -> Order:
             answer_by=req["answer_by"],
             answered_at=req["answered_at"],
         )
+    order.dispute = dispute_store.load_dispute(conn, order_id)
+    order.return_request = dispute_store.load_return(conn, order_id)
+    if order.dispute is not None:
+        order.seller_return_address = dispute_store.seller_return_address(conn, order.seller_id)
     order.balances = balances_of(conn, order_id)
     order.refunds_pending = conn.execute(
         select(func.count())
@@ -190,6 +197,10 @@ def _write_changes(conn: Connection, order: Order, now: datetime) -> None:
     assert order.id is not None
     if order.cancellation is not None:
         _save_request(conn, order.id, order.cancellation)
+    if order.dispute is not None:
+        dispute_store.save_dispute(conn, order.id, order.dispute)
+    if order.return_request is not None:
+        dispute_store.save_return(conn, order.id, order.return_request)
     for entry in order.new_entries:
         conn.execute(
             insert(t.ledger_entries).values(

@@ -125,6 +125,9 @@ orders = Table(
     Column("close_fault", String(10)),
     Column("invoice_available", Boolean, nullable=False),
     Column("security_flag", String(40)),
+    # PRT-1/2: when the money goes to the seller by itself (purchase + the category's period;
+    # a reshipment agreed in a dispute starts it again).
+    Column("protection_ends_at", UTCDateTime()),
     Index(None, "buyer_id", "id"),
     Index(None, "seller_id", "id"),
     Index(None, "tracking_number"),
@@ -447,12 +450,13 @@ messages = Table(
     Index(None, "thread_id", "id"),
 )
 
-# DSP-2..7: one dispute per order at most; its steps are on the order's timeline.
+# DSP-2..7: one open dispute per order (a new one only after a reshipment); its steps are on
+# the order's timeline.
 disputes = Table(
     "disputes",
     metadata,
     Column("id", ID, primary_key=True, autoincrement=True),
-    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, unique=True),
+    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, index=True),
     Column("state", String(20), nullable=False),
     Column("reason", String(40), nullable=False),
     Column("detail", String(40)),
@@ -523,7 +527,7 @@ returns = Table(
     "returns",
     metadata,
     Column("id", ID, primary_key=True, autoincrement=True),
-    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, unique=True),
+    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, index=True),
     Column("dispute_id", ID, ForeignKey("disputes.id")),
     Column("status", String(20), nullable=False),
     Column("refund_cents", BigInteger, nullable=False),

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-22 05:34:30.965122
+Create Date: 2026-11-22 05:36:58.968997
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import garant.store.schema
+
 
 revision = "0003"
 down_revision = "0002"
@@ -67,9 +68,9 @@ def upgrade() -> None:
             ["order_id"], ["orders.id"], name=op.f("fk_disputes_order_id_orders")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_disputes")),
-        sa.UniqueConstraint("order_id", name=op.f("uq_disputes_order_id")),
     )
     with op.batch_alter_table("disputes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_disputes_order_id"), ["order_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_disputes_state_escalated_at"), ["state", "escalated_at"], unique=False
         )
@@ -264,8 +265,17 @@ def upgrade() -> None:
             ["order_id"], ["orders.id"], name=op.f("fk_returns_order_id_orders")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_returns")),
-        sa.UniqueConstraint("order_id", name=op.f("uq_returns_order_id")),
     )
+    with op.batch_alter_table("returns", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_returns_order_id"), ["order_id"], unique=False)
+
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "protection_ends_at", garant.store.schema.UTCDateTime(timezone=True), nullable=True
+            )
+        )
+
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("return_address", sa.Text(), nullable=True))
 
@@ -291,6 +301,12 @@ def downgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("return_address")
 
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_column("protection_ends_at")
+
+    with op.batch_alter_table("returns", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_returns_order_id"))
+
     op.drop_table("returns")
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_messages_thread_id_id"))
@@ -310,6 +326,7 @@ def downgrade() -> None:
     op.drop_table("evidence")
     with op.batch_alter_table("disputes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_disputes_state_escalated_at"))
+        batch_op.drop_index(batch_op.f("ix_disputes_order_id"))
 
     op.drop_table("disputes")
     # ### end Alembic commands ###

@@ -1,0 +1,231 @@
+"""Rows ↔ the order's dispute (with its offers and evidence requests) and its return.
+
+Read and written with the order, in the order's transaction and under its row lock, so a
+dispute step and its money move together or not at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from garant.domain.disputes import (
+    Dispute,
+    DisputeState,
+    EvidenceRequest,
+    Offer,
+    OfferStatus,
+    RequestState,
+    Resolution,
+    ResolutionKind,
+)
+from garant.domain.returns import ReturnRequest, ReturnStatus
+from garant.domain.transitions import Role
+from garant.store import schema as t
+
+_DISPUTE_FIELDS = (
+    "reason",
+    "detail",
+    "description",
+    "evidence",
+    "opened_at",
+    "seller_answer_by",
+    "seller_answered_at",
+    "escalate_from",
+    "negotiation_ends_at",
+    "escalated_at",
+    "escalated_by",
+    "agent_id",
+    "decision",
+    "decided_at",
+    "appeal_by",
+    "decision_accepted_by",
+    "appealed_at",
+    "appealed_by",
+    "appeal",
+    "closed_at",
+    "outcome",
+    "recovered_cents",
+)
+_RETURN_FIELDS = (
+    "dispute_id",
+    "refund_cents",
+    "return_address",
+    "created_at",
+    "ship_back_by",
+    "tracking_number",
+    "carrier",
+    "shipped_back_at",
+    "confirm_by",
+    "received_at",
+    "closed_at",
+)
+
+
+def load_dispute(conn: Connection, order_id: int) -> Dispute | None:
+    row = (
+        conn.execute(
+            select(t.disputes)
+            .where(t.disputes.c.order_id == order_id)
+            .order_by(t.disputes.c.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    values = {name: row[name] for name in _DISPUTE_FIELDS}
+    values["evidence"] = list(values["evidence"] or [])
+    values["decision_accepted_by"] = list(values["decision_accepted_by"] or [])
+    dispute = Dispute(
+        id=row["id"],
+        state=DisputeState(row["state"]),
+        requested=Resolution(ResolutionKind(row["requested_kind"]), row["requested_amount_cents"]),
+        **values,
+    )
+    dispute.offers = [
+        Offer(
+            id=o["id"],
+            seq=o["seq"],
+            by_role=Role(o["by_role"]),
+            by_id=o["by_id"],
+            resolution=Resolution(ResolutionKind(o["kind"]), o["amount_cents"]),
+            message=o["message"],
+            evidence=list(o["evidence"] or []),
+            made_at=o["made_at"],
+            reply_by=o["reply_by"],
+            status=OfferStatus(o["status"]),
+            answered_at=o["answered_at"],
+        )
+        for o in conn.execute(
+            select(t.dispute_offers)
+            .where(t.dispute_offers.c.dispute_id == row["id"])
+            .order_by(t.dispute_offers.c.seq)
+        ).mappings()
+    ]
+    dispute.requests = [
+        EvidenceRequest(
+            id=r["id"],
+            seq=r["seq"],
+            party=Role(r["party"]),
+            asked_by=r["asked_by"],
+            note=r["note"],
+            asked_at=r["asked_at"],
+            due_at=r["due_at"],
+            status=RequestState(r["status"]),
+            answered_at=r["answered_at"],
+            answer=r["answer"],
+            evidence=list(r["evidence"] or []),
+        )
+        for r in conn.execute(
+            select(t.evidence_requests)
+            .where(t.evidence_requests.c.dispute_id == row["id"])
+            .order_by(t.evidence_requests.c.seq)
+        ).mappings()
+    ]
+    return dispute
+
+
+def load_return(conn: Connection, order_id: int) -> ReturnRequest | None:
+    row = (
+        conn.execute(
+            select(t.returns)
+            .where(t.returns.c.order_id == order_id)
+            .order_by(t.returns.c.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    values = {name: row[name] for name in _RETURN_FIELDS}
+    return ReturnRequest(id=row["id"], status=ReturnStatus(row["status"]), **values)
+
+
+def save_dispute(conn: Connection, order_id: int, dispute: Dispute) -> None:
+    values: dict[str, Any] = {name: getattr(dispute, name) for name in _DISPUTE_FIELDS}
+    values["evidence"] = list(dispute.evidence)
+    values["decision_accepted_by"] = list(dispute.decision_accepted_by)
+    values["state"] = dispute.state.value
+    values["requested_kind"] = dispute.requested.kind.value
+    values["requested_amount_cents"] = dispute.requested.amount_cents
+    if dispute.id is None:
+        dispute.id = conn.execute(
+            insert(t.disputes).values(order_id=order_id, **values).returning(t.disputes.c.id)
+        ).scalar_one()
+    else:
+        conn.execute(update(t.disputes).where(t.disputes.c.id == dispute.id).values(**values))
+    for offer in dispute.offers:
+        ov = {
+            "status": offer.status.value,
+            "answered_at": offer.answered_at,
+        }
+        if offer.id is None:
+            offer.id = conn.execute(
+                insert(t.dispute_offers)
+                .values(
+                    dispute_id=dispute.id,
+                    seq=offer.seq,
+                    by_role=offer.by_role.value,
+                    by_id=offer.by_id,
+                    kind=offer.resolution.kind.value,
+                    amount_cents=offer.resolution.amount_cents,
+                    message=offer.message,
+                    evidence=list(offer.evidence),
+                    made_at=offer.made_at,
+                    reply_by=offer.reply_by,
+                    **ov,
+                )
+                .returning(t.dispute_offers.c.id)
+            ).scalar_one()
+        else:
+            conn.execute(
+                update(t.dispute_offers).where(t.dispute_offers.c.id == offer.id).values(**ov)
+            )
+    for req in dispute.requests:
+        rv = {
+            "status": req.status.value,
+            "answered_at": req.answered_at,
+            "answer": req.answer,
+            "evidence": list(req.evidence),
+        }
+        if req.id is None:
+            req.id = conn.execute(
+                insert(t.evidence_requests)
+                .values(
+                    dispute_id=dispute.id,
+                    seq=req.seq,
+                    party=req.party.value,
+                    asked_by=req.asked_by,
+                    note=req.note,
+                    asked_at=req.asked_at,
+                    due_at=req.due_at,
+                    **rv,
+                )
+                .returning(t.evidence_requests.c.id)
+            ).scalar_one()
+        else:
+            conn.execute(
+                update(t.evidence_requests).where(t.evidence_requests.c.id == req.id).values(**rv)
+            )
+
+
+def save_return(conn: Connection, order_id: int, rr: ReturnRequest) -> None:
+    values: dict[str, Any] = {name: getattr(rr, name) for name in _RETURN_FIELDS}
+    values["status"] = rr.status.value
+    if rr.id is None:
+        rr.id = conn.execute(
+            insert(t.returns).values(order_id=order_id, **values).returning(t.returns.c.id)
+        ).scalar_one()
+    else:
+        conn.execute(update(t.returns).where(t.returns.c.id == rr.id).values(**values))
+
+
+def seller_return_address(conn: Connection, seller_id: int) -> str | None:
+    found = conn.execute(
+        select(t.users.c.return_address).where(t.users.c.id == seller_id)
+    ).scalar()
+    return str(found) if found else None
