@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from garant import __version__
-from garant.api import admin, idempotency, messages, notifications, orders, problems, tracking
+from garant.api import (
+    admin,
+    disputes,
+    idempotency,
+    messages,
+    notifications,
+    orders,
+    problems,
+    tracking,
+)
 from garant.app import Garant
 
 
@@ -23,6 +32,7 @@ def create_app(garant: Garant | None = None) -> FastAPI:
     problems.install(app)
     idempotency.install(app)
     app.include_router(orders.router)
+    app.include_router(disputes.router)
     app.include_router(admin.router)
     app.include_router(tracking.router)
     app.include_router(notifications.router)
