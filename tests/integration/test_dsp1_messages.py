@@ -359,12 +359,13 @@ def test_dsp1_messages_for_order_is_the_case_file(app: Garant, clock: FixedClock
     for who, body in ((p.buyer, "Pas reçu"), (p.seller, "Suivi : RR…"), (p.agent, "Vu")):
         service.post_order_message(app, actor=who, order_id=order_id, body=body)
         clock.advance(timedelta(minutes=1))
+    thread = service.order_thread(app, actor=p.agent, order_id=order_id)
     with app.engine.connect() as conn:
-        assert (
-            service.messages_for_order(conn, order_id)
-            == service.order_thread(app, actor=p.agent, order_id=order_id)["messages"]
-        )
-        assert service.messages_for_order(conn, quiet_order) == []
+        case_file = service.messages_for_order(conn, order_id)
+        nothing = service.messages_for_order(conn, quiet_order)
+    assert [m["body"] for m in case_file] == ["Pas reçu", "Suivi : RR…", "Vu"]
+    assert case_file == thread["messages"]
+    assert nothing == []
 
 
 # ----------------------------------------------------------------------------- shop threads

@@ -75,6 +75,17 @@ class ProtectionActions(OrderCore):
         closes = end + self.policy.duration("dispute_after_protection_days")
         return self.shipped_at, closes, "protection_end"
 
+    def can_open_dispute(self, now: datetime) -> bool:
+        """What ``open_dispute`` checks before its parameters: state, window, one at a time."""
+        window = self.dispute_window()
+        d = self.dispute
+        return (
+            self.state in DISPUTABLE
+            and window is not None
+            and window[0] <= now <= window[1]
+            and (d is None or self._outcome_kind() == ResolutionKind.RESHIPMENT.value)
+        )
+
     def _choice_deadline(self) -> datetime | None:
         if not self.is_choice or self.paid_at is None or self.delivered_at is not None:
             return None

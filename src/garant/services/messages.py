@@ -297,7 +297,8 @@ def _attachments(
         raise InvalidInput("attachments are evidence ids (whole numbers) from an upload")
     if len(ids) > MAX_ATTACHMENTS:
         raise InvalidInput(f"a message carries at most {MAX_ATTACHMENTS} attachments")
-    # Imported here: the evidence module depends on more than messaging needs to load.
+    # Imported on use: a text-only message never loads the evidence service, and services
+    # that read threads for a case file can import this module without a cycle.
     from garant.services.evidence import attachable
 
     return list(attachable(conn, ids, actor, order_id=order_id, seller_id=seller_id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from statistics import median
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -37,6 +39,16 @@ def seller_metrics(app: Garant, *, actor: Actor, seller_id: int) -> dict[str, An
                 func.sum(case((o.c.close_reason == "ship_by_missed", 1), else_=0)),
             ).where(o.c.seller_id == seller_id)
         ).one()
+        disputes = conn.execute(
+            select(
+                t.disputes.c.opened_at,
+                t.disputes.c.seller_answered_at,
+                t.disputes.c.closed_at,
+                t.disputes.c.outcome,
+            )
+            .join(o, o.c.id == t.disputes.c.order_id)
+            .where(o.c.seller_id == seller_id)
+        ).all()
     total, cancels, seller_fault, shipped_n, _, paid_n, missed = (int(v or 0) for v in row)
     return {
         "seller_id": seller_id,
@@ -50,4 +62,37 @@ def seller_metrics(app: Garant, *, actor: Actor, seller_id: int) -> dict[str, An
         "on_time_shipment_rate": round(shipped_n / (shipped_n + missed), 4)
         if shipped_n + missed
         else None,
+        **dispute_figures(disputes, shipped_n),
     }
+
+
+def dispute_figures(rows: Any, shipped: int) -> dict[str, Any]:
+    """SEL-1 / DSP-7: how often buyers dispute, how fast the seller answers, and how much
+    faster a case closes when the seller accepts (its request or an offer) instead of
+    leaving it to silence or the platform."""
+    answered = [_hours(r.opened_at, r.seller_answered_at) for r in rows if r.seller_answered_at]
+    closed = [r for r in rows if r.closed_at is not None and r.outcome]
+    accepted = [r for r in closed if r.outcome.get("how") == "accepted"]
+    others = [r for r in closed if r.outcome.get("how") not in ("accepted", "withdrawn")]
+    return {
+        "disputes": len(rows),
+        "dispute_rate": round(len(rows) / shipped, 4) if shipped else None,
+        "disputes_open": len(rows) - len(closed),
+        "disputes_settled_by_agreement": len(accepted),
+        "dispute_acceptance_rate": round(len(accepted) / len(closed), 4) if closed else None,
+        "median_dispute_answer_hours": _median(answered),
+        "median_hours_to_close_when_accepted": _median(
+            [_hours(r.opened_at, r.closed_at) for r in accepted]
+        ),
+        "median_hours_to_close_otherwise": _median(
+            [_hours(r.opened_at, r.closed_at) for r in others]
+        ),
+    }
+
+
+def _hours(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 3600
+
+
+def _median(values: list[float]) -> float | None:
+    return round(median(values), 1) if values else None

@@ -180,6 +180,8 @@ def build_view(conn: Connection, order: Order, actor: Actor, now: datetime) -> d
         if order.closed_at
         else None,
         "security": _security_view(order),
+        "protection": _protection_view(order, actor, now),
+        "return": _return_view(order),
         "allowed_actions": order.allowed_actions(actor),
         "deadlines": [
             {
@@ -227,6 +229,49 @@ def _shipment(conn: Connection, order: Order, now: datetime) -> dict[str, Any] |
         now,
         protection_end,
     )
+
+
+def _protection_view(order: Order, actor: Actor, now: datetime) -> dict[str, Any]:
+    """PRT-1/2/4: until when the money waits, and whether (and until when) a dispute can be
+    opened; the open dispute's summary for this caller."""
+    window = order.dispute_window()
+    d = order.dispute
+    can_open = actor.role.value == "buyer" and order.can_open_dispute(now)
+    return {
+        "protection_ends_at": _iso(order.protection_end()),
+        "dispute_window": {"opens": _iso(window[0]), "closes": _iso(window[1]), "basis": window[2]}
+        if window
+        else None,
+        "can_open_dispute": can_open,
+        "dispute": {
+            "id": d.id,
+            "state": d.state.value,
+            "is_open": d.is_open,
+            "allowed_actions": d.allowed_actions(actor.role, actor.user_id, now)
+            if order.is_party(actor)
+            else [],
+            "outcome": d.outcome,
+        }
+        if d is not None
+        else None,
+    }
+
+
+def _return_view(order: Order) -> dict[str, Any] | None:
+    rr = order.return_request
+    if rr is None:
+        return None
+    return {
+        "status": rr.status.value,
+        "refund": to_str(rr.refund_cents),
+        "return_address": rr.return_address,
+        "ship_back_by": _iso(rr.ship_back_by),
+        "tracking_number": rr.tracking_number,
+        "carrier": rr.carrier,
+        "shipped_back_at": _iso(rr.shipped_back_at),
+        "confirm_by": _iso(rr.confirm_by),
+        "received_at": _iso(rr.received_at),
+    }
 
 
 def _request_view(order: Order) -> dict[str, Any] | None:
