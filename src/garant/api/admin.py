@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from garant.api.auth import ActorDep, GarantDep, UserDep
-from garant.api.schemas import ClockAdvance, UserCreate, WebhookCreate
+from garant.api.schemas import Body, ClockAdvance, UserCreate, WebhookCreate
 from garant.domain.errors import DomainError, InvalidInput, NotAllowed
 from garant.domain.orders import Actor
 from garant.domain.transitions import Role
@@ -66,6 +67,28 @@ def new_token(user_id: int, garant: GarantDep, actor: ActorDep) -> dict[str, Any
 )
 def metrics(seller_id: int, garant: GarantDep, actor: ActorDep) -> dict[str, Any]:
     return seller_metrics(garant, actor=actor, seller_id=seller_id)
+
+
+class ReturnAddress(Body):
+    address: str = Field(min_length=1, max_length=1000, description="postal lines, one per line")
+
+
+@router.put(
+    "/sellers/{seller_id}/return-address",
+    tags=["sellers"],
+    summary="DSP-5: where returns agreed in disputes are sent",
+)
+def return_address(
+    seller_id: int, body: ReturnAddress, garant: GarantDep, actor: ActorDep
+) -> dict[str, Any]:
+    text = users.set_return_address(
+        garant,
+        actor_role=actor.role,
+        actor_id=actor.user_id,
+        seller_id=seller_id,
+        address=body.address,
+    )
+    return {"seller_id": seller_id, "return_address": text}
 
 
 @router.post(

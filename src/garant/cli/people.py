@@ -7,6 +7,7 @@ from enum import StrEnum
 import typer
 
 from garant.cli._base import app, fail, find_user, open_garant, sub_app
+from garant.domain.transitions import Role
 from garant.services import users
 
 users_app = sub_app("User accounts and their bearer tokens.")
@@ -28,10 +29,21 @@ def users_create(
     email: str = typer.Option(..., "--email", help="Unique; used by --as and `users token`."),
     role: RoleChoice = typer.Option(..., "--role", case_sensitive=False),
     locale: str = typer.Option("fr", "--locale", help="fr or en: the language of messages."),
+    return_address: str = typer.Option(
+        "", "--return-address", help="A seller's return address; lines separated by '|'."
+    ),
 ) -> None:
     """Create a user and print its id (alone on stdout, for scripts)."""
     with open_garant() as garant:
         user = users.create_user(garant, name=name, email=email, role=role.value, locale=locale)
+        if return_address:
+            users.set_return_address(
+                garant,
+                actor_role=Role.OPERATOR,
+                actor_id=None,
+                seller_id=user.id,
+                address="\n".join(return_address.split("|")),
+            )
     typer.echo(user.id)
 
 

@@ -81,3 +81,29 @@ def find_by_email(app: Garant, email: str) -> User | None:
     with app.engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.email == email)).first()
     return None if row is None else User(row.id, row.name, row.email, Role(row.role), row.locale)
+
+
+def set_return_address(app: Garant, *, actor_role: Role, actor_id: int | None, seller_id: int,
+                       address: str) -> str:  # fmt: skip
+    """DSP-5: where a return agreed in a dispute goes. The seller's own, or set by an
+    operator; a few postal lines."""
+    if actor_role is not Role.OPERATOR and not (
+        actor_role is Role.SELLER and actor_id == seller_id
+    ):
+        raise NotFound(f"seller {seller_id} not found")
+    lines = [line.strip() for line in address.strip().splitlines() if line.strip()]
+    if not 2 <= len(lines) <= 8 or any(len(line) > 120 for line in lines):
+        raise InvalidInput(
+            "a return address is 2 to 8 lines of at most 120 characters "
+            "(name, street, postcode and town, country)"
+        )
+    text = "\n".join(lines)
+    with app.engine.begin() as conn:
+        done = conn.execute(
+            update(users)
+            .where(users.c.id == seller_id, users.c.role == Role.SELLER.value)
+            .values(return_address=text)
+        ).rowcount
+    if not done:
+        raise NotFound(f"seller {seller_id} not found")
+    return text
