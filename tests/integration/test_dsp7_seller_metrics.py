@@ -10,6 +10,7 @@ from garant.clock import FixedClock
 from garant.services import disputes
 from garant.services.deadlines import sweep
 from garant.services.sellers import seller_metrics
+
 from .helpers import Parties, act, create_paid_order, make_parties
 
 
@@ -34,7 +35,7 @@ def test_dsp7_early_acceptance_shows_in_seller_metrics(app: Garant, clock: Fixed
     clock.advance(timedelta(hours=6))
     disputes.act(app, actor=p.seller, order_id=quick, action="accept_request", params={})
 
-    slow = _shipped_and_disputed(app, p, clock, "RR987654325CN")
+    _shipped_and_disputed(app, p, clock, "RR987654325CN")
     clock.advance(timedelta(days=5, minutes=1))  # the seller stays silent (DSP-4)
     sweep(app, "w1")
 
