@@ -97,8 +97,10 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def app(db_url: str, clock: FixedClock) -> Iterator[Garant]:
-    settings = Settings(database_url=db_url, sandbox=True)
+def app(db_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Garant]:
+    # Evidence files go with the test, never into the working tree's var/.
+    evidence_dir = str(tmp_path / "evidence")
+    settings = Settings(database_url=db_url, sandbox=True, evidence_dir=evidence_dir)
     garant = Garant(settings=settings, engine=make_engine(db_url), clock=clock)
     yield garant
     garant.engine.dispose()

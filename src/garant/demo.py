@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from garant import demo_disputes
 from garant.app import Garant
 from garant.carriers.numbers import s10_check_digit
 from garant.carriers.sandbox import Scenario, sandbox_number
@@ -202,6 +203,9 @@ def build_demo(app: Garant) -> DemoAccounts:
         b.do(o, "seller", "ship", carrier="sandbox",
              tracking_number=sandbox_number(scenario, serial=serial))
 
+    # -- Disputes that must be old enough to escalate (DSP-6) when the clock has moved.
+    early = demo_disputes.open_early(b)
+
     # -- Aged orders: their deadlines pass while the sandbox clock moves forward.
     o = b.paid("abandoned_no_details")  # ORD-5: the buyer never answered the seller
     b.do(o, "seller", "request_details", question="Quelle pointure souhaitez-vous ?")
@@ -212,6 +216,7 @@ def build_demo(app: Garant) -> DemoAccounts:
     b.order("abandoned_unpaid")  # ORD-5: never paid
     sandbox.advance(app, _AGE_SECOND)
     b.sweep_due()
+    demo_disputes.after_time_moved(b, early)  # DSP, DSP-1 messages, a return
 
     # -- Order progress: every status a buyer reads before delivery (ORD-1).
     b.order("received")

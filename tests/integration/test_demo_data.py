@@ -78,6 +78,13 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "coupon_seller_code_kept": ("cancelled", "cancelled"),
     "coupon_shared_still_active": ("paid", "purchased"),
     "coupon_shared_not_returned": ("cancelled", "cancelled"),
+    # DSP: disputes at every stage; the order shows where its parcel and money are
+    "dispute_escalated": ("delivered", "delivered"),
+    "dispute_decided": ("delivered", "delivered"),
+    "dispute_awaiting_seller": ("shipped", "shipped"),
+    "dispute_negotiating": ("delivered", "delivered"),
+    "dispute_resolved_partial": ("completed", "delivered"),
+    "dispute_return_started": ("returning", "return_in_progress"),
 }
 
 Views = dict[str, dict[str, Any]]
@@ -102,10 +109,13 @@ def demo_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.fixture(scope="module")
-def demo(demo_url: str) -> Iterator[tuple[Garant, DemoAccounts, Views]]:
+def demo(
+    demo_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Garant, DemoAccounts, Views]]:
     db_url = demo_url
     engine = make_engine(db_url)
-    settings = Settings(database_url=db_url, sandbox=True)
+    evidence_dir = str(tmp_path_factory.mktemp("evidence"))
+    settings = Settings(database_url=db_url, sandbox=True, evidence_dir=evidence_dir)
     app = Garant(settings=settings, engine=engine, clock=SandboxClock(engine))
     accounts = build_demo(app)
     operator = Actor(Role.OPERATOR, accounts.users["operator"].id)
@@ -230,3 +240,26 @@ def test_accounts_have_working_tokens_and_every_ledger_balances(
         assert_ledger_balanced(app, order_id)
     # nothing is overdue: what had to fire has fired, the rest counts down
     assert all(d["seconds_left"] > 0 for view in views.values() for d in view["deadlines"])
+
+
+def test_dsp_demo_has_a_dispute_at_every_stage(demo: tuple[Garant, DemoAccounts, Views]) -> None:
+    from garant.services import disputes
+
+    app, accounts, _ = demo
+    agent = Actor(Role.AGENT, accounts.users["agent"].id)
+    states = {
+        key: disputes.dispute_view(app, actor=agent, order_id=oid)["state"]
+        for key, oid in accounts.orders.items()
+        if key.startswith("dispute_")
+    }
+    assert states == {
+        "dispute_escalated": "escalated",
+        "dispute_decided": "decided",
+        "dispute_awaiting_seller": "awaiting_seller",
+        "dispute_negotiating": "negotiating",
+        "dispute_resolved_partial": "resolved",
+        "dispute_return_started": "resolved",
+    }
+    queue, _ = disputes.list_disputes(app, actor=agent)
+    assert [d["order_id"] for d in queue] == [accounts.orders["dispute_escalated"]]
+    assert queue[0]["open_evidence_requests"] == 1
