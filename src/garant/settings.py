@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = ""
+    # Web pages: the key that signs session cookies. Empty: a random key is made at start
+    # (sessions then end at every restart, and several server processes do not share them).
+    session_secret: str = ""
     worker_poll_seconds: float = 1.0
     worker_batch: int = 200
     lease_seconds: int = 60
@@ -30,6 +33,22 @@ class Settings(BaseSettings):
     carrier_push_secret: str = ""
     # TRK-1: the public tracking endpoint answers anyone; this keeps scrapers in check.
     public_tracking_per_minute: int = 60
+    # DSP-1, DSP-3: evidence files (photos, videos, screenshots, PDFs). Kept content-addressed
+    # on disk ("file", under evidence_dir) or in an S3-compatible bucket ("s3").
+    evidence_store: str = "file"
+    evidence_dir: str = "var/evidence"
+    s3_endpoint_url: str = ""  # empty: AWS itself; set it for MinIO, Garage, Ceph…
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""  # empty: boto3's own credential chain (environment, role)
+    s3_secret_key: str = ""
+    s3_prefix: str = "evidence/"
+    evidence_max_image_bytes: int = 15 * 1024 * 1024
+    evidence_max_video_bytes: int = 100 * 1024 * 1024
+    evidence_max_document_bytes: int = 20 * 1024 * 1024
+    # A photo's pixels are decoded to strip its metadata: this bounds the memory one upload
+    # can take (a small file can declare a huge picture).
+    evidence_max_pixels: int = 40_000_000
 
     @property
     def base_url(self) -> str:

@@ -8,6 +8,7 @@ from garant import __version__
 from garant.api import (
     admin,
     disputes,
+    evidence,
     idempotency,
     messages,
     notifications,
@@ -37,4 +38,5 @@ def create_app(garant: Garant | None = None) -> FastAPI:
     app.include_router(tracking.router)
     app.include_router(notifications.router)
     app.include_router(messages.router)
+    app.include_router(evidence.router)
     return app

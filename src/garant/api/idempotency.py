@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from garant.api.problems import problem
 from garant.app import Garant
+from garant.services.evidence import max_upload_bytes
 from garant.services.users import authenticate
 from garant.store import idempotency as store
 
@@ -38,9 +39,23 @@ def install(app: FastAPI) -> None:
         user = await run_in_threadpool(authenticate, garant, token) if token else None
         if user is None:
             return await call_next(request)  # the route answers 401
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_upload_bytes(garant.settings):
+            # The body is held in memory to be hashed: refuse before reading one that no
+            # route would accept (the largest is an evidence upload).
+            return problem(
+                413,
+                "request_too_large",
+                "The request body is larger than any request this API accepts.",
+                request.url.path,
+            )
         body = await request.body()
         digest = hashlib.sha256(
-            request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+            request.method.encode()
+            + b" "
+            + request.url.path.encode()
+            + b"\n"
+            + _comparable(request.headers.get("content-type", ""), body)
         ).hexdigest()
 
         def _claim() -> store.Stored | bool | None:
@@ -87,6 +102,18 @@ def install(app: FastAPI) -> None:
         await run_in_threadpool(_finish)
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return Response(content, status_code=response.status_code, headers=headers)
+
+
+def _comparable(content_type: str, body: bytes) -> bytes:
+    """A multipart body is framed by a boundary the client draws at random for each request,
+    so a retried upload differs from the first only there: leave it out of the comparison."""
+    if not content_type.lower().startswith("multipart/"):
+        return body
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.strip().partition("=")
+        if name.lower() == "boundary" and value.strip('"'):
+            return body.replace(b"--" + value.strip('"').encode("latin-1", "replace"), b"--")
+    return body
 
 
 def _media(status: int) -> str:
