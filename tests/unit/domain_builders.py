@@ -129,3 +129,67 @@ def assert_unchanged(order: Order, before: Order) -> None:
     assert order.new_refunds == before.new_refunds
     assert order.balances == before.balances
     assert order == before
+
+
+# ----------------------------------------------------------------------------- PRT / DSP
+
+DAY = timedelta(days=1)
+SHIPPED_AT = at(24)  # day 1
+DELIVERED_AT = at(24 * 10)  # day 10
+RETURN_ADDRESS = "Shop 7, 12 Export Road, Shenzhen, CN"
+
+
+def protected_order(
+    *, category: str = "default", is_choice: bool = False, total: int = TOTAL
+) -> Order:
+    """Paid and verified at T0, in a product category, Choice or not (PRT-2/3)."""
+    order = Order(
+        buyer_id=BUYER_ID,
+        seller_id=SELLER_ID,
+        total_cents=total,
+        shipping_method=METHOD,
+        product_category=category,
+        policy=DEFAULT_POLICY,
+        created_at=T0,
+        is_choice=is_choice,
+    )
+    order.placed(BUYER, T0)
+    order.pay(OPERATOR, T0, total, verified=True)
+    return order
+
+
+def in_transit_order(*, category: str = "default", is_choice: bool = False) -> Order:
+    """Paid at T0, shipped at SHIPPED_AT, never delivered."""
+    order = protected_order(category=category, is_choice=is_choice)
+    order.ship(SELLER, SHIPPED_AT, TRACKING, "china_post")
+    return order
+
+
+def delivered_order(*, category: str = "default", is_choice: bool = False) -> Order:
+    """Paid at T0, shipped at SHIPPED_AT, delivered at DELIVERED_AT."""
+    order = in_transit_order(category=category, is_choice=is_choice)
+    order.record_delivery(OPERATOR, DELIVERED_AT)
+    return order
+
+
+def open_dispute(
+    order: Order,
+    now: datetime,
+    *,
+    reason: str = "damaged",
+    detail: str | None = None,
+    resolution: object = None,
+    evidence: list[int] | None = None,
+    description: str = "the screen is cracked",
+) -> Order:
+    """The buyer opens a dispute (by default: damaged, a full refund asked, one photo)."""
+    order.open_dispute(
+        BUYER,
+        now,
+        reason=reason,
+        detail=detail,
+        description=description,
+        resolution=resolution if resolution is not None else {"kind": "full_refund"},
+        evidence=[1] if evidence is None else evidence,
+    )
+    return order

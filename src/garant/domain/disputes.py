@@ -437,6 +437,8 @@ class Dispute:
         if action is DisputeAction.ACCEPT_DECISION and role.value in self.decision_accepted_by:
             return "you have already accepted the decision"
         if action is DisputeAction.APPEAL:
+            if role.value in self.decision_accepted_by:
+                return "you accepted the decision"
             if self.appealed_at is not None:
                 return "the one appeal has been used"
             if self.appeal_by is not None and now > self.appeal_by:
@@ -458,13 +460,15 @@ class Dispute:
         allowed = self.allowed_actions(role, user_id, now)
         if action.value in allowed:
             return
-        state = f"dispute {self.state.value}"
+        state = self.state.value
         if role not in rule.roles:
-            raise RoleNotAllowed(action.value, state, allowed, why=f"a {role.value} cannot do this")
+            raise RoleNotAllowed(
+                action.value, state, allowed, why=f"a {role.value} cannot do this", subject="dispute"
+            )
         why = self._guard(action, role, user_id, now) if self.state in rule.sources else None
         if not self.is_open:
-            why = f"the dispute is closed ({self.state.value}); nothing more can be done on it"
-        raise IllegalTransition(action.value, state, allowed, why=why)
+            why = "the dispute is closed; nothing more can be done on it"
+        raise IllegalTransition(action.value, state, allowed, why=why, subject="dispute")
 
     def move(self, action: DisputeAction) -> None:
         target = DISPUTE_TRANSITIONS[action].target

@@ -25,16 +25,24 @@ class IllegalTransition(DomainError):
     code = "illegal_transition"
 
     def __init__(
-        self, action: str, state: str, allowed: Sequence[str], why: str | None = None
+        self,
+        action: str,
+        state: str,
+        allowed: Sequence[str],
+        why: str | None = None,
+        *,
+        subject: str = "order",
     ) -> None:
         allowed_text = ", ".join(allowed) if allowed else "none"
         reason = f" ({why})" if why else ""
+        context = {"subject": subject} if subject != "order" else {}
         super().__init__(
-            f"'{action}' is not allowed while the order is '{state}'{reason}. "
+            f"'{action}' is not allowed while the {subject} is '{state}'{reason}. "
             f"Allowed now: {allowed_text}.",
             action=action,
             state=state,
             allowed_actions=list(allowed),
+            **context,
         )
         self.action = action
         self.state = state

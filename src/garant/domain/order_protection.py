@@ -91,9 +91,19 @@ class ProtectionActions(OrderCore):
             return None
         if self.state not in UNDELIVERED_PAID:
             return None
-        if self.dispute is not None and self._outcome_kind() == ResolutionKind.RESHIPMENT.value:
-            return None  # the dispute agreed a new parcel: that is the remedy now
+        if self._reshipped_by_dispute():
+            return None  # a dispute agreed a new parcel: that is the remedy now
         return self.paid_at + self.policy.duration("choice_refund_after_days")
+
+    def _reshipped_by_dispute(self) -> bool:
+        """A reshipment agreed in a dispute restarted the protection period (``_reship``).
+        Read from that, not from the latest dispute's outcome: a later dispute on the new
+        parcel replaces ``self.dispute`` and must not bring back a guarantee already waived."""
+        if self.paid_at is None or self.protection_ends_at is None:
+            return False
+        return self.protection_ends_at > self.paid_at + self.policy.protection_period(
+            self.product_category
+        )
 
     def _outcome_kind(self) -> str | None:
         if self.dispute is None or self.dispute.outcome is None:
@@ -598,9 +608,9 @@ class ProtectionActions(OrderCore):
 
     def ship_return(self, actor: Actor, now: datetime, tracking_number: str,
                     carrier: str | None) -> None:  # fmt: skip
+        self._require(Action.SHIP_RETURN, actor)
         if not tracking_number.strip():
             raise InvalidInput("the return's tracking number is required", field="tracking_number")
-        self._require(Action.SHIP_RETURN, actor)
         rr = self.return_request
         assert rr is not None
         rr.status = ReturnStatus.SHIPPED_BACK
