@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     # Web pages: the key that signs session cookies. Empty: a random key is made at start
     # (sessions then end at every restart, and several server processes do not share them).
     session_secret: str = ""
+    # DSP-8 / MSG-4: the marketplace, and the legal address a buyer's registered letter goes
+    # to (lines separated by '|'); seed 001 gives AliExpress's French entity.
+    platform_name: str = "AliExpress"
+    platform_address: str = "Alibaba France|6 rue Ménars|75002 Paris"
     worker_poll_seconds: float = 1.0
     worker_batch: int = 200
     lease_seconds: int = 60

@@ -89,7 +89,7 @@ def make_case(**changes: object) -> CaseFile:
         state_label_en="Dispute closed",
         closed_at=at(60),
         outcome=Outcome(
-            kind="partial_refund", amount_cents=1000, how="finalize_decision", in_favour_of="split"
+            kind="partial_refund", amount_cents=1000, how="decision", in_favour_of="split"
         ),
     )
     case = CaseFile(
@@ -541,7 +541,7 @@ def test_dsp8_remedies_only_when_closed_against_the_buyer() -> None:
             outcome=Outcome(
                 kind="no_refund",
                 amount_cents=None,
-                how="finalize_decision",
+                how="decision",
                 in_favour_of="seller",
             ),
         ),

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import Field
 
 from garant.api.auth import ActorDep, GarantDep
@@ -20,9 +20,11 @@ from garant.domain.disputes import (
     DisputeAction,
 )
 from garant.domain.errors import InvalidInput
+from garant.services import casefile
 from garant.services import disputes as service
 
 router = APIRouter(prefix="/api/v1", tags=["disputes"])
+Lang = Annotated[str, Query(pattern="^(fr|en)$", description="fr (default) or en")]
 
 
 class ResolutionIn(Body):
@@ -133,6 +135,80 @@ def open_dispute(
 )
 def get_dispute(order_id: int, garant: GarantDep, actor: ActorDep) -> JSONResponse:
     return _view(garant, actor, order_id)
+
+
+@router.get(
+    "/orders/{order_id}/dispute/remedies",
+    summary="DSP-8: outside remedies once a dispute closed against the buyer",
+)
+def get_remedies(
+    order_id: int, garant: GarantDep, actor: ActorDep, lang: Lang = "fr"
+) -> dict[str, Any]:
+    items = casefile.remedies(garant, actor=actor, order_id=order_id, locale=lang)
+    return {"order_id": order_id, "remedies": items}
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.get(
+    "/orders/{order_id}/dispute/case-file.pdf",
+    summary="DSP-9: the whole case as one PDF (order, timeline, tracking, messages, offers, "
+    "evidence with SHA-256, decision)",
+    response_class=Response,
+)
+def case_file_pdf(order_id: int, garant: GarantDep, actor: ActorDep, lang: Lang = "fr") -> Response:
+    data = casefile.case_file_pdf(garant, actor=actor, order_id=order_id, locale=lang)
+    return _pdf(data, f"garant-litige-commande-{order_id}.pdf")
+
+
+@router.get(
+    "/orders/{order_id}/dispute/complaint-letter.pdf",
+    summary="MSG-4: the complaint letter for registered mail with acknowledgment of receipt",
+    response_class=Response,
+)
+def complaint_letter_pdf(
+    order_id: int,
+    garant: GarantDep,
+    actor: ActorDep,
+    lang: Lang = "fr",
+    sender: Annotated[
+        list[str] | None, Query(description="the sender block, one line per parameter")
+    ] = None,
+) -> Response:
+    data = casefile.complaint_letter(
+        garant, actor=actor, order_id=order_id, sender_lines=sender, locale=lang
+    )
+    assert isinstance(data, bytes)
+    return _pdf(data, f"reclamation-commande-{order_id}.pdf")
+
+
+@router.get(
+    "/orders/{order_id}/dispute/complaint-letter.txt",
+    summary="MSG-4: the same letter as plain text",
+    response_class=PlainTextResponse,
+)
+def complaint_letter_text(
+    order_id: int,
+    garant: GarantDep,
+    actor: ActorDep,
+    lang: Lang = "fr",
+    sender: Annotated[list[str] | None, Query()] = None,
+) -> PlainTextResponse:
+    text = casefile.complaint_letter(
+        garant, actor=actor, order_id=order_id, sender_lines=sender, locale=lang, as_pdf=False
+    )
+    assert isinstance(text, str)
+    return PlainTextResponse(text)
 
 
 @router.get("/disputes", summary="An agent's queue (escalated, oldest first) or one's disputes")

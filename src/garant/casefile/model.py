@@ -341,18 +341,23 @@ _FAVOUR = {
     "seller": ("Vendeur", "Seller"),
     "split": ("Partagé (remboursement partiel)", "Split (partial refund)"),
 }
+# The domain's ``outcome["how"]`` codes (order_protection._settle and the deadlines).
 _HOW = {
-    "accept_request": ("Demande acceptée par le vendeur", "Request accepted by the seller"),
-    "accept_offer": ("Proposition acceptée", "Proposal accepted"),
-    "grant_by_default": (
+    "accepted": ("Accord entre les parties", "Agreed by the parties"),
+    "seller_silent": (
         "Demande accordée faute de réponse du vendeur dans le délai",
         "Request granted: the seller did not answer in time",
     ),
     "decision": ("Décision de la plateforme", "Platform decision"),
-    "finalize_decision": ("Décision de la plateforme", "Platform decision"),
-    "accept_decision": ("Décision de la plateforme acceptée", "Platform decision accepted"),
-    "withdraw_dispute": ("Litige retiré par l'acheteur", "Dispute withdrawn by the buyer"),
+    "decision_accepted": (
+        "Décision de la plateforme acceptée par les deux parties",
+        "Platform decision accepted by both parties",
+    ),
     "withdrawn": ("Litige retiré par l'acheteur", "Dispute withdrawn by the buyer"),
+    "choice_guarantee": (
+        "Garantie de livraison Choice : remboursement intégral",
+        "Choice delivery guarantee: refunded in full",
+    ),
 }
 _EVIDENCE_KINDS = {
     "photo": ("Photo", "Photo"),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, or_, select
 
 from garant.app import Garant
 from garant.domain.disputes import (
@@ -248,6 +248,11 @@ def build_dispute_view(order: Order, d: Dispute, actor: Actor, now: datetime) ->
         else [],
         "deadlines": [{**x, "due_at": _iso(x["due_at"])} for x in d.party_deadlines(actor.role)],
         "lost_by_buyer": lost_by_buyer(d),
+        "links": {
+            "case_file": f"/api/v1/orders/{order.id}/dispute/case-file.pdf",
+            "complaint_letter": f"/api/v1/orders/{order.id}/dispute/complaint-letter.pdf",
+            "remedies": f"/api/v1/orders/{order.id}/dispute/remedies",
+        },
     }
     return view
 
@@ -319,7 +324,12 @@ def list_disputes(
             d.c.state.in_([DisputeState.ESCALATED.value, DisputeState.APPEALED.value])
         ).order_by(d.c.escalated_at, d.c.id)
         if cursor is not None:
-            query = query.where(d.c.id > cursor)  # stable enough for a queue page
+            # Keyset on the sort order (escalated_at, id): an id alone would skip every case
+            # escalated later than the cursor's but opened before it.
+            after = select(d.c.escalated_at).where(d.c.id == cursor).scalar_subquery()
+            query = query.where(
+                or_(d.c.escalated_at > after, and_(d.c.escalated_at == after, d.c.id > cursor))
+            )
     else:
         query = query.order_by(d.c.id.desc())
         if cursor is not None:
