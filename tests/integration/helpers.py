@@ -219,6 +219,11 @@ class Snapshot:
     deadlines: tuple[tuple[Any, ...], ...]
     requests: tuple[tuple[Any, ...], ...]
     coupons: tuple[tuple[Any, ...], ...]
+    # DSP: the order's disputes, their offers and evidence requests, and its returns.
+    disputes: tuple[tuple[Any, ...], ...] = ()
+    dispute_offers: tuple[tuple[Any, ...], ...] = ()
+    evidence_requests: tuple[tuple[Any, ...], ...] = ()
+    returns: tuple[tuple[Any, ...], ...] = ()
 
 
 def snapshot(app: Garant, order_id: int) -> Snapshot:
@@ -244,6 +249,23 @@ def snapshot(app: Garant, order_id: int) -> Snapshot:
             .order_by(t.cancellation_requests.c.id)
         ).all()
         coupons = conn.execute(select(t.coupons).order_by(t.coupons.c.id)).all()
+        dispute_ids = select(t.disputes.c.id).where(t.disputes.c.order_id == order_id)
+        disputes = conn.execute(
+            select(t.disputes).where(t.disputes.c.order_id == order_id).order_by(t.disputes.c.id)
+        ).all()
+        offers = conn.execute(
+            select(t.dispute_offers)
+            .where(t.dispute_offers.c.dispute_id.in_(dispute_ids))
+            .order_by(t.dispute_offers.c.id)
+        ).all()
+        evidence_requests = conn.execute(
+            select(t.evidence_requests)
+            .where(t.evidence_requests.c.dispute_id.in_(dispute_ids))
+            .order_by(t.evidence_requests.c.id)
+        ).all()
+        returns = conn.execute(
+            select(t.returns).where(t.returns.c.order_id == order_id).order_by(t.returns.c.id)
+        ).all()
     return Snapshot(
         row=tuple(row),
         timeline=counts[0],
@@ -253,6 +275,10 @@ def snapshot(app: Garant, order_id: int) -> Snapshot:
         deadlines=tuple(tuple(r) for r in deadlines),
         requests=tuple(tuple(r) for r in requests),
         coupons=tuple(tuple(r) for r in coupons),
+        disputes=tuple(tuple(r) for r in disputes),
+        dispute_offers=tuple(tuple(r) for r in offers),
+        evidence_requests=tuple(tuple(r) for r in evidence_requests),
+        returns=tuple(tuple(r) for r in returns),
     )
 
 

@@ -322,6 +322,7 @@ def test_can5_seller_declines_with_a_valid_tracking_number(
         "abandon_unpaid": "cancelled",
         "seller_answer": "cancelled",
         "ship_by": "cancelled",
+        "protection_end": "pending",  # PRT-1: now the money waits for receipt
     }
     assert timeline_actions(app, order_id)[-2:] == ["request_cancellation", "decline_cancellation"]
 

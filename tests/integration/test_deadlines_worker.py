@@ -189,6 +189,7 @@ def test_sync_cancels_a_pending_deadline_when_the_state_no_longer_needs_it(
         "abandon_unpaid": "cancelled",
         "seller_answer": "cancelled",
         "ship_by": "cancelled",
+        "protection_end": "pending",  # PRT-1: the shipped order's money waits for receipt
     }
     clock.advance(timedelta(days=30))
     assert sweep(app, "w1").claimed == 0

@@ -354,6 +354,10 @@ _HOW = {
         "Platform decision accepted by both parties",
     ),
     "withdrawn": ("Litige retiré par l'acheteur", "Dispute withdrawn by the buyer"),
+    "order_closed": (
+        "Commande close et remboursée autrement (annulation, retour à l'expéditeur)",
+        "Order closed and refunded another way (cancellation, returned to sender)",
+    ),
     "choice_guarantee": (
         "Garantie de livraison Choice : remboursement intégral",
         "Choice delivery guarantee: refunded in full",

@@ -565,6 +565,21 @@ class ProtectionActions(OrderCore):
         if self.state is OrderState.COMPLETED:
             self._release_held(actor, now, "dispute closed without remedy")
 
+    def _close(self, now: datetime, reason: str, fault: Fault) -> None:
+        """The order closes another way (CAN-13's refund, a missed ship-by after a reshipment,
+        unfulfillable…), everything held going back to the buyer: an open dispute has nothing
+        left to decide, and its deadlines must not fire on the closed order."""
+        d = self.dispute
+        if d is not None and d.is_open:
+            d.state = DisputeState.RESOLVED
+            d.close_pending(now)
+            d.closed_at = now
+            d.outcome = {**Resolution(ResolutionKind.FULL_REFUND).to_json(),
+                         "how": "order_closed", "in_favour_of": "buyer", "by": "system",
+                         "close_reason": reason}  # fmt: skip
+            self._log("dispute_resolved", Actor.system(), now, status_code=None, outcome=d.outcome)
+        super()._close(now, reason, fault)
+
     def _reship(self, actor: Actor, now: datetime) -> None:
         if self.tracking_number:
             self.previous_tracking_numbers = [*self.previous_tracking_numbers, self.tracking_number]
