@@ -63,8 +63,10 @@ TRIGGERS = {
         "timeline_no_delete",
         "ledger_entries_no_update",
         "ledger_entries_no_delete",
+        "messages_no_update",
+        "messages_no_delete",
     },
-    "postgresql": {"timeline_append_only", "ledger_entries_append_only"},
+    "postgresql": {"timeline_append_only", "ledger_entries_append_only", "messages_append_only"},
 }
 
 

@@ -40,16 +40,16 @@ def _render(kind: str, locale: str, destination: str | None = "FR") -> messages.
 
 
 def test_trk9_every_kind_has_a_template_in_each_language() -> None:
-    assert set(FRENCH_SUBJECTS) == messages.KINDS
+    assert set(FRENCH_SUBJECTS) == messages.TRACKING_KINDS
 
 
-@pytest.mark.parametrize("kind", sorted(messages.KINDS))
+@pytest.mark.parametrize("kind", sorted(messages.TRACKING_KINDS))
 def test_trk9_french_subject_uses_the_seed_words(kind: str) -> None:
     assert _render(kind, "fr").subject == FRENCH_SUBJECTS[kind]
 
 
 @pytest.mark.parametrize("locale", messages.LOCALES)
-@pytest.mark.parametrize("kind", sorted(messages.KINDS))
+@pytest.mark.parametrize("kind", sorted(messages.TRACKING_KINDS))
 def test_trk9_texts_carry_order_number_status_place_and_link(kind: str, locale: str) -> None:
     rendered = _render(kind, locale)
     status = STATUSES.get(kind, STATUSES["international_transit"])

@@ -4,7 +4,8 @@
 Each kind has one template per locale with two blocks: ``subject`` and ``lead`` (what happened
 and what to do, in plain text). The email's text and HTML bodies are shared layouts around
 them (``email.txt``, ``email.html``), so the order reference, tracking number, status, place
-and link look the same in every message; the in-app notification is the subject and the lead.
+and link look the same in every message (a message about no parcel, such as a dispute step,
+leaves out the parcel's lines); the in-app notification is the subject and the lead.
 The lead is plain text: the HTML layout escapes it, paragraph by paragraph.
 """
 
@@ -21,14 +22,22 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select
 from sqlalchemy import Connection, select
 
 from garant.domain.statuses import STATUSES
+from garant.notify import dispute_texts
 from garant.store.schema import orders, users
 
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"  # DESIGN: French by default, English available
-KINDS = frozenset({
+TRACKING_KINDS = frozenset({
     "shipped", "arrived_destination_country", "out_for_delivery", "delivered",
     "delivery_failed", "available_for_pickup", "stalled",
 })  # fmt: skip
+# DSP, RET, PRT: to the party concerned (services.dispute_notifications); about no parcel.
+DISPUTE_KINDS = frozenset({
+    "dispute_opened", "dispute_answered", "dispute_offer", "dispute_escalated",
+    "dispute_evidence_requested", "dispute_decided", "dispute_closed", "return_started",
+    "return_shipped", "return_closed", "auto_confirmed", "choice_refunded",
+})  # fmt: skip
+KINDS = TRACKING_KINDS | DISPUTE_KINDS
 TOPIC_PREFIX = "notify."
 
 # French says "au Portugal", "aux Pays-Bas", "en France"; English "the Netherlands".
@@ -162,8 +171,10 @@ def context(
         "status": status_text,
         "where": payload.get("where"),
         "country_in": _country_in(destination, locale),
-        "link": f"{base_url.rstrip('/')}/suivi/{quote(number, safe='')}",
+        # A message about no parcel (a dispute step) has no tracking link.
+        "link": f"{base_url.rstrip('/')}/suivi/{quote(number, safe='')}" if number else None,
         "stall": _stall(payload, locale),
+        "step": dispute_texts.values(payload, locale),
     }
 
 

@@ -20,7 +20,7 @@ from garant.domain.orders import Actor, Order
 from garant.domain.policy import SHIPPING_METHODS
 from garant.domain.shipment import ShipmentSummary, order_effect
 from garant.domain.transitions import CLOSED, Action, OrderState, Role
-from garant.services import coupons
+from garant.services import coupons, dispute_notifications
 from garant.services.tracking_numbers import check_tracking_number
 from garant.store import orders as repo
 from garant.store import schema as t
@@ -324,6 +324,7 @@ def run(
         was_closed = order.state in CLOSED
         result = step(conn, order, now)
         _after_close(conn, order, was_closed, now)
+        dispute_notifications.notify_steps(conn, order, order.new_timeline)
         try:
             repo.save(conn, order, now)
         except repo.VersionConflict as exc:
@@ -369,6 +370,7 @@ def _apply_due_deadlines(app: Garant, order_id: int, actor: Actor, now: datetime
             applied |= order.on_deadline(deadline.kind, now)
         if applied:
             _after_close(conn, order, was_closed, now)
+            dispute_notifications.notify_steps(conn, order, order.new_timeline)
             repo.save(conn, order, now)
         return applied
 
@@ -392,6 +394,7 @@ def fire_deadline(conn: Connection, order_id: int, kind: str, now: datetime) -> 
     applied = order.on_deadline(DeadlineKind(kind), now)
     if applied:
         _after_close(conn, order, was_closed, now)
+        dispute_notifications.notify_steps(conn, order, order.new_timeline)
         repo.save(conn, order, now)
     return applied
 
