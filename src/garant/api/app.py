@@ -17,6 +17,7 @@ from garant.api import (
     tracking,
 )
 from garant.app import Garant
+from garant.web.app import install as install_web_pages
 
 
 def create_app(garant: Garant | None = None) -> FastAPI:
@@ -39,4 +40,5 @@ def create_app(garant: Garant | None = None) -> FastAPI:
     app.include_router(notifications.router)
     app.include_router(messages.router)
     app.include_router(evidence.router)
+    install_web_pages(app)  # the web pages under "/"; last: it wraps the error handlers
     return app
