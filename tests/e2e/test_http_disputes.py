@@ -7,6 +7,7 @@ photo as evidence; and a "damaged" dispute accepted by the seller at once.
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Any
 
 import httpx
@@ -148,8 +149,13 @@ def test_dsp_http_damaged_item_accepted_by_the_seller(server: Server, db_url: st
         assert order["state"] == "completed"
         assert order["money"]["refunded"] == "10.00" and order["money"]["released"] == "14.90"
         refund = order["refunds"][0]
+        assert (refund["amount"], refund["reason"]) == ("10.00",
+                                                        "dispute (accepted): partial refund")
         # PRT-5: a dispute's refund arrives 15 to 30 days after it was granted.
-        assert (refund["amount"], refund["reason"]) == ("10.00", "dispute (accepted): partial refund")
+        granted = next(e["at"] for e in order["timeline"] if e["action"] == "refund_started")
+        days = [(date.fromisoformat(refund[k]) - date.fromisoformat(granted[:10])).days
+                for k in ("expected_from", "expected_to")]
+        assert days == [15, 30]
         # Nothing more can happen on a closed dispute, and nothing changes trying.
         r = http.post(f"/api/v1/orders/{oid}/dispute/actions/escalate", headers=shop.buyer,
                       json={})
