@@ -462,8 +462,8 @@ class Dispute:
             return
         state = self.state.value
         if role not in rule.roles:
-            why = f"a {role.value} cannot do this"
-            raise RoleNotAllowed(action.value, state, allowed, why=why, subject="dispute")
+            no_role = f"a {role.value} cannot do this"
+            raise RoleNotAllowed(action.value, state, allowed, why=no_role, subject="dispute")
         why = self._guard(action, role, user_id, now) if self.state in rule.sources else None
         if not self.is_open:
             why = "the dispute is closed; nothing more can be done on it"
