@@ -165,6 +165,9 @@ def build_environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # No constant folding: `{{ "ship"|action_label }}` depends on the request's language,
+        # and a folded filter would keep the language of the first page ever compiled.
+        optimized=False,
     )
     # {% trans %} blocks are looked up with their whitespace trimmed, as they are extracted.
     env.policies["ext.i18n.trimmed"] = True
