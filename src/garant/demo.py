@@ -375,8 +375,12 @@ def what_to_try(app: Garant, accounts: DemoAccounts) -> list[str]:
 
 
 def print_summary(app: Garant, accounts: DemoAccounts, echo: Echo) -> None:
+    base = app.settings.base_url
     echo(f"Garant demo: {len(accounts.orders)} orders on {DEMO_DB} (sandbox mode)")
-    echo(f"API docs: {app.settings.base_url}/api/docs")
+    echo(f"Open {base}/connexion and pick an account (one click in the sandbox):")
+    echo(f"  buyer  {base}/commandes   seller {base}/vendeur   agent {base}/agent")
+    echo(f"  public tracking {base}/suivi   (English: add ?lang=en)")
+    echo(f"API docs: {base}/api/docs")
     echo("")
     echo("Accounts (bearer tokens):")
     for u in accounts.users.values():
