@@ -346,7 +346,11 @@ def open_demo_app(port: int | None = None) -> Garant:
     from garant.settings import Settings
     from garant.store.migrate import upgrade
 
-    overrides: dict[str, Any] = {"database_url": _fresh_database(DEMO_DB), "sandbox": True}
+    overrides: dict[str, Any] = {
+        "database_url": _fresh_database(DEMO_DB),
+        "sandbox": True,
+        "carrier_polling": False,  # made-up parcels: only the sandbox carrier moves them
+    }
     if port is not None:
         overrides["port"] = port
     app = Garant.from_settings(Settings(**overrides))

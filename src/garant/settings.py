@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # The carriers' own push (``POST /api/v1/tracking/push/{carrier}``), signed like our
     # webhooks (Standard Webhooks, whsec_… secret).
     carrier_push_secret: str = ""
+    # The worker polls the carriers' APIs for parcels they carry. Off for the demo: its
+    # parcels are made up (the sandbox carrier moves its own) and no carrier knows them.
+    carrier_polling: bool = True
     # TRK-1: the public tracking endpoint answers anyone; this keeps scrapers in check.
     public_tracking_per_minute: int = 60
     # DSP-1, DSP-3: evidence files (photos, videos, screenshots, PDFs). Kept content-addressed

@@ -122,10 +122,9 @@ def tracking_tasks(app: Garant) -> list[Periodic]:
     from garant.services.polling import poll_due
     from garant.services.stalls import notify_stalls
 
-    tasks = [
-        Periodic("poll carriers", 30.0, lambda a, name: poll_due(a, name)),
-        Periodic("stall notifications", 900.0, lambda a, name: notify_stalls(a)),
-    ]
+    tasks = [Periodic("stall notifications", 900.0, lambda a, name: notify_stalls(a))]
+    if app.settings.carrier_polling:
+        tasks.insert(0, Periodic("poll carriers", 30.0, lambda a, name: poll_due(a, name)))
     if app.settings.sandbox:
         from garant.services.sandbox_carrier import advance as advance_sandbox
 

@@ -40,7 +40,9 @@ def _free_port() -> int:
 def server(db_url: str, tmp_path: Path) -> Iterator[Server]:
     port = _free_port()
     env = {**os.environ, "GARANT_DATABASE_URL": db_url, "GARANT_SANDBOX": "true",
-           "GARANT_PORT": str(port), "GARANT_EVIDENCE_DIR": str(tmp_path / "evidence")}
+           "GARANT_PORT": str(port), "GARANT_EVIDENCE_DIR": str(tmp_path / "evidence"),
+           # made-up parcels: no real carrier is asked about them
+           "GARANT_CARRIER_POLLING": "false"}
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "garant.api.app:create_app",

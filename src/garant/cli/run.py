@@ -113,3 +113,50 @@ def bench_tracking(
                            parse_seconds=parse_seconds)
     except BenchCheckFailed:
         raise typer.Exit(1) from None
+
+
+@bench_app.command("protection")
+def bench_protection(
+    steps: int = typer.Option(2000, "--steps", min=1, help="Rule steps in total (about)."),
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        help="An EMPTY database to run on, refused if it holds users or orders. PostgreSQL: "
+        "migrated, emptied before each example and at the end. A SQLite file: migrated, each "
+        "example runs on a copy. Default: a temporary SQLite file, deleted afterwards.",
+    ),
+    seed: int | None = typer.Option(None, "--seed", help="Default: drawn at random, printed."),
+) -> None:
+    """Random buyer-protection histories (hypothesis state machine) on a real database: the
+    ledger invariants (PRT-6) and the windows (PRT-4, DSP-4..6) after every step."""
+    try:
+        from garant.protection_check import (
+            NotEmpty,
+            Report,
+            method_lines,
+            result_lines,
+            run_protection_check,
+        )
+    except ModuleNotFoundError as exc:
+        if exc.name != "hypothesis":
+            raise
+        typer.echo(
+            "error: `garant bench protection` needs hypothesis, a development dependency: "
+            "pip install -e '.[dev]' (or pip install hypothesis)",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+
+    def start(report: Report) -> None:
+        for line in method_lines(report):
+            typer.echo(line)
+
+    try:
+        report = run_protection_check(database_url, steps, seed, on_start=start)
+    except NotEmpty as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for line in result_lines(report):
+        typer.echo(line)
+    if not report.ok:
+        raise typer.Exit(1)
