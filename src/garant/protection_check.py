@@ -1296,6 +1296,8 @@ class ProtectionMachine(RuleBasedStateMachine):
             expect.must_refuse(f"chosen by {wrong}")
         if f.state not in PARCEL_BACK:
             expect.must_refuse(f"the parcel of a {f.state} order did not come back")
+        if not refund and f.open_dispute is not None:
+            expect.must_refuse("a dispute is open: withdraw it to choose a reshipment")
         expect.must_succeed("the buyer chooses after the parcel came back")
         if self._attempt(action, f, expect, lambda: self._perform(order_id, actor, action)):
             after = self._facts(order_id)
@@ -1820,7 +1822,7 @@ class ProtectionMachine(RuleBasedStateMachine):
                 expect.must_refuse("this party accepted the decision")
             if d.appealed_at is not None:
                 expect.must_refuse("the one appeal has been used")
-            if d.appeal_by is not None and self.now > d.appeal_by:
+            if d.appeal_by is not None and self.now >= d.appeal_by:
                 expect.must_refuse(f"the appeal window closed on {d.appeal_by.isoformat()}")
         if not evidence:
             expect.must_refuse("an appeal needs new evidence")

@@ -441,7 +441,8 @@ class Dispute:
                 return "you accepted the decision"
             if self.appealed_at is not None:
                 return "the one appeal has been used"
-            if self.appeal_by is not None and now > self.appeal_by:
+            # At appeal_by the decision is due to be carried out: the window is closed.
+            if self.appeal_by is not None and now >= self.appeal_by:
                 return f"the appeal window closed on {self.appeal_by.isoformat()}"
         return None
 

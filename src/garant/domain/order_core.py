@@ -167,6 +167,8 @@ class OrderCore:
             return "there is no open cancellation request"
         if action is Action.CONFIRM_RECEIPT and self.dispute is not None and self.dispute.is_open:
             return "a dispute is open: its outcome decides where the money goes"
+        if action is Action.CHOOSE_RESHIPMENT and self.dispute is not None and self.dispute.is_open:
+            return "a dispute is open: its outcome decides; withdraw it to choose a reshipment"
         if action is Action.REFUND_LATE_CHOICE and not self.is_choice:
             return "only Choice orders carry the 30-day delivery guarantee"
         if action is Action.AUTO_CONFIRM_RECEIPT and (
