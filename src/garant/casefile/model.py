@@ -1,8 +1,8 @@
 """The case file's data (DSP-9): everything a dispute's export shows, as plain frozen values.
 
-This is the contract between whoever reads the database (a service) and the renderers in
-``pdf.py``. Nothing here reads the database, the clock or the settings: a ``CaseFile`` is
-built once, then rendered as many times as wanted, always to the same bytes.
+This is the contract between whoever reads the database (a service) and the renderers
+(``pdf.py``, ``letter.py``). Nothing here reads the database, the clock or the settings: a
+``CaseFile`` is built once, then rendered as many times as wanted, always to the same bytes.
 
 Conventions of the contract:
 - Money is integer cents of ``Order.currency`` (EUR in practice); ``None`` where a kind
@@ -22,8 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
-
-from garant.domain.disputes import RESOLUTION_LABELS
 
 
 def _aware(name: str, value: datetime | None) -> None:
@@ -326,89 +324,3 @@ def format_datetime(value: datetime, locale: str = "fr", tz: str = DEFAULT_TZ) -
 def format_day(value: datetime, locale: str = "fr", tz: str = DEFAULT_TZ) -> str:
     local = value.astimezone(ZoneInfo(tz))
     return local.strftime("%d/%m/%Y" if lang_of(locale) == "fr" else "%Y-%m-%d")
-
-
-# The domain's codes, as a reader sees them. Unknown codes print as they are.
-_ROLES = {
-    "buyer": ("Acheteur", "Buyer"),
-    "seller": ("Vendeur", "Seller"),
-    "agent": ("Plateforme (agent)", "Platform (agent)"),
-    "operator": ("Opérateur", "Operator"),
-    "system": ("Système", "System"),
-}
-_FAVOUR = {
-    "buyer": ("Acheteur", "Buyer"),
-    "seller": ("Vendeur", "Seller"),
-    "split": ("Partagé (remboursement partiel)", "Split (partial refund)"),
-}
-# The domain's ``outcome["how"]`` codes (order_protection._settle and the deadlines).
-_HOW = {
-    "accepted": ("Accord entre les parties", "Agreed by the parties"),
-    "seller_silent": (
-        "Demande accordée faute de réponse du vendeur dans le délai",
-        "Request granted: the seller did not answer in time",
-    ),
-    "decision": ("Décision de la plateforme", "Platform decision"),
-    "decision_accepted": (
-        "Décision de la plateforme acceptée par les deux parties",
-        "Platform decision accepted by both parties",
-    ),
-    "withdrawn": ("Litige retiré par l'acheteur", "Dispute withdrawn by the buyer"),
-    "order_closed": (
-        "Commande close et remboursée autrement (annulation, retour à l'expéditeur)",
-        "Order closed and refunded another way (cancellation, returned to sender)",
-    ),
-    "choice_guarantee": (
-        "Garantie de livraison Choice : remboursement intégral",
-        "Choice delivery guarantee: refunded in full",
-    ),
-}
-_EVIDENCE_KINDS = {
-    "photo": ("Photo", "Photo"),
-    "video": ("Vidéo", "Video"),
-    "screenshot": ("Capture d'écran", "Screenshot"),
-    "document": ("Document", "Document"),
-}
-_OFFER_STATUS = {
-    "pending": ("En attente de réponse", "Awaiting an answer"),
-    "accepted": ("Acceptée", "Accepted"),
-    "rejected": ("Refusée", "Rejected"),
-    "countered": ("Contre-proposition", "Countered"),
-    "superseded": ("Remplacée", "Superseded"),
-    "expired": ("Expirée", "Expired"),
-    "closed": ("Close", "Closed"),
-}
-_REQUEST_STATUS = {
-    "open": ("En attente", "Open"),
-    "answered": ("Répondue", "Answered"),
-    "overdue": ("Non fournie à temps", "Overdue"),
-    "closed": ("Close", "Closed"),
-}
-_VOCABULARIES = {
-    "role": _ROLES,
-    "favour": _FAVOUR,
-    "how": _HOW,
-    "evidence_kind": _EVIDENCE_KINDS,
-    "offer_status": _OFFER_STATUS,
-    "request_status": _REQUEST_STATUS,
-    "resolution": {code.value: (label.fr, label.en) for code, label in RESOLUTION_LABELS.items()},
-}
-
-
-def label(vocabulary: str, code: str, locale: str = "fr") -> str:
-    """A code of one of the vocabularies above in words; an unknown code as it is."""
-    pair = _VOCABULARIES[vocabulary].get(code)
-    if pair is None:
-        return code
-    return pair[0] if lang_of(locale) == "fr" else pair[1]
-
-
-def resolution_text(
-    kind: str, amount_cents: int | None, currency: str = "EUR", locale: str = "fr"
-) -> str:
-    """``Remboursement partiel : 10,00 €``; a kind without an amount by its name alone."""
-    name = label("resolution", kind, locale)
-    if amount_cents is None:
-        return name
-    sep = " : " if lang_of(locale) == "fr" else ": "
-    return f"{name}{sep}{format_money(amount_cents, currency, locale)}"

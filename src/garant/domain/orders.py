@@ -23,14 +23,14 @@ from garant.domain.order_core import (
     RefundPlan,
     TimelineEntry,
 )
-from garant.domain.order_protection import ProtectionActions
+from garant.domain.order_disputes import DisputeActions
 from garant.domain.statuses import SHIPMENT_PROGRESS
 from garant.domain.transitions import Action, OrderState
 
 __all__ = ["Actor", "Deadline", "DeadlineKind", "Order", "OrderCore", "RefundPlan", "TimelineEntry"]
 
 
-class Order(CancellationActions, ProtectionActions):
+class Order(CancellationActions, DisputeActions):
     def placed(self, actor: Actor, now: datetime) -> None:
         self.payment_due_at = now + self.policy.unpaid_abandon_after
         self._log(
