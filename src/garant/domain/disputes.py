@@ -1,9 +1,10 @@
 """The dispute (DSP-2..7): reasons, resolutions, offers, escalation, the platform's decision.
 
 A dispute belongs to an order and lives inside the order aggregate (one row lock, one
-timeline, one ledger): ``order_disputes.py`` (steps) and ``order_protection.py`` (money, outcomes) apply what a dispute step means for the
-money and the order. Here is the dispute's own state machine — one table of
-(state, action) → next state, as for orders — and its data. Nothing here reads the clock.
+timeline, one ledger): ``order_disputes.py`` (the steps) and ``order_protection.py`` (the
+money and outcomes) apply what a dispute step means for the order. Here is the dispute's own
+state machine — one table of (state, action) → next state, as for orders — and its data.
+Nothing here reads the clock.
 """
 
 from __future__ import annotations
