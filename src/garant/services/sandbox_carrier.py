@@ -85,6 +85,9 @@ class SandboxCarrier:
             select(t.shipment_orders.c.shipment_id)
             .join(t.orders, t.orders.c.id == t.shipment_orders.c.order_id)
             .where(t.orders.c.external_ref.like("DEMO-%"))
+            # Only parcels still travelling: a demo order delivered, disputed or closed by hand
+            # must not receive a journey's later "in transit" events.
+            .where(t.orders.c.state == "shipped")
         )
         wanted = [s.c.carrier == SLUG, s.c.tracking_number.like("SB%FR")]
         if self.demo_orders:
