@@ -407,6 +407,16 @@ class Dispute:
                 return offer
         return None
 
+    def all_evidence(self) -> list[int]:
+        """Every file given in the dispute (opening, offers, answers to evidence requests,
+        appeal), first mention first."""
+        ids = [*self.evidence]
+        for offer in self.offers:
+            ids += offer.evidence
+        for req in self.requests:
+            ids += req.evidence
+        return list(dict.fromkeys(ids))
+
     def open_requests(self, party: Role | None = None) -> list[EvidenceRequest]:
         return [
             r

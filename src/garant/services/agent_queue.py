@@ -146,13 +146,8 @@ def case_evidence(app: Garant, *, actor: Actor, order_id: int) -> list[dict[str,
         d = order.dispute
         if d is None:
             raise NotFound(f"order {order_id} has no dispute")
-        ids = list(d.evidence)
-        for offer in d.offers:
-            ids += offer.evidence
-        for request in d.requests:
-            ids += request.evidence
-        for message in messages_for_order(conn, order_id):
-            ids += list(message["attachments"])
+        thread = messages_for_order(conn, order_id)
+        ids = d.all_evidence() + [i for m in thread for i in m["attachments"]]
         files = describe(conn, sorted(set(ids)))
     who = names(app, [f["uploader_id"] for f in files])
     for f in files:

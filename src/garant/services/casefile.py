@@ -105,13 +105,7 @@ def _assemble(
     from garant.services.messages import messages_for_order
 
     thread = messages_for_order(conn, order.id)
-    ids = list(d.evidence)
-    for o in d.offers:
-        ids += o.evidence
-    for r in d.requests:
-        ids += r.evidence
-    for m in thread:
-        ids += list(m["attachments"])
+    ids = d.all_evidence() + [i for m in thread for i in m["attachments"]]
     files = describe(conn, list(dict.fromkeys(ids)))
     return cf.CaseFile(
         generated_at=now,

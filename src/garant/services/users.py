@@ -107,3 +107,11 @@ def set_return_address(app: Garant, *, actor_role: Role, actor_id: int | None, s
     if not done:
         raise NotFound(f"seller {seller_id} not found")
     return text
+
+
+def return_address_of(app: Garant, *, seller_id: int) -> str:
+    """The seller's return address as saved ('' when none)."""
+    from garant.store.disputes import seller_return_address
+
+    with app.engine.connect() as conn:
+        return seller_return_address(conn, seller_id) or ""

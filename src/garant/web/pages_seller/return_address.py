@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
-from garant.app import Garant
 from garant.domain.errors import DomainError
-from garant.services.users import set_return_address
-from garant.store import schema as t
+from garant.services.users import return_address_of, set_return_address
 from garant.web.pages_seller.common import Text
 from garant.web.rendering import redirect_with_flash, render, render_with_problem, translator
 from garant.web.session import SellerDep, garant_of
@@ -17,18 +14,9 @@ from garant.web.session import SellerDep, garant_of
 router = APIRouter()
 
 
-def _current_return_address(garant: Garant, seller_id: int) -> str:
-    """The address saved with ``users.set_return_address`` (no service reads it back yet)."""
-    with garant.engine.connect() as conn:
-        found = conn.execute(
-            select(t.users.c.return_address).where(t.users.c.id == seller_id)
-        ).scalar()
-    return str(found or "")
-
-
 @router.get("/vendeur/retours")
 def return_address_form(request: Request, user: SellerDep) -> Response:
-    current = _current_return_address(garant_of(request), user.id)
+    current = return_address_of(garant_of(request), seller_id=user.id)
     return render(
         request, "seller/returns.html", {"current": current, "values": {"address": current}}
     )
@@ -44,7 +32,7 @@ def save_return_address(request: Request, user: SellerDep, address: Text = "") -
         )
     except DomainError as e:
         ctx = {
-            "current": _current_return_address(garant, user.id),
+            "current": return_address_of(garant, seller_id=user.id),
             "values": {"address": address},
             "field_errors": {
                 "address": _(
