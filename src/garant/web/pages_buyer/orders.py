@@ -3,8 +3,7 @@ timeline, tracking, messages, the actions possible now)."""
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,7 +15,7 @@ from garant.domain.cancellation import BUYER_REASONS
 from garant.domain.disputes import REASONS
 from garant.domain.orders import Actor
 from garant.services import messages, notifications
-from garant.services import orders as order_service
+from garant.services.order_search import search_orders
 from garant.services.views import order_view
 from garant.web import formatting as fmt
 from garant.web.forms import describe_files
@@ -43,61 +42,18 @@ from garant.web.session import BuyerDep, actor_of
 
 router = APIRouter()
 
-SCAN_BATCH = 50
-SCAN_LIMIT = 1000  # orders looked through for one page of search results
-
 # ------------------------------------------------------------------ the order list
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents: 'Lampe Été' matches 'lampe ete'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _ids_below(
-    garant: Garant, actor: Actor, states: Sequence[str | None], below: int | None, limit: int
-) -> list[int]:
-    """The newest ``limit`` order ids below the cursor, in any of the states."""
-    found: set[int] = set()
-    for state in states:
-        ids, _next = order_service.list_orders(
-            garant, actor=actor, limit=limit, cursor=below, state=state
-        )
-        found.update(ids)
-    return sorted(found, reverse=True)[:limit]
-
-
-def _matches(view: Mapping[str, Any], needle: str) -> bool:
-    haystack = [f"#{view['id']}", str(view["id"]), str(view.get("external_ref") or "")]
-    haystack += [str(item.get("title", "")) for item in view.get("items", [])]
-    haystack += [str(view["tracking"].get("number") or "")]
-    return any(needle in _fold(text) for text in haystack)
 
 
 def _order_page_of(
     garant: Garant, actor: Actor, group: str | None, query: str, cursor: int | None
 ) -> tuple[list[dict[str, Any]], int | None]:
     """One page of the buyer's orders, newest first, filtered; the next page's cursor."""
-    states: Sequence[str | None] = GROUPS[group][1] if group else (None,)
-    needle = _fold(query.strip().lstrip("#")) if query.strip() else ""
-    size = per_page()
-    page: list[dict[str, Any]] = []
-    below, scanned = cursor, 0
-    while scanned < SCAN_LIMIT:
-        ids = _ids_below(garant, actor, states, below, SCAN_BATCH if needle else size + 1)
-        if not ids:
-            break
-        for order_id in ids:
-            scanned += 1
-            view = order_view(garant, order_id, actor)
-            if needle and not _matches(view, needle):
-                continue
-            page.append(view)
-            if len(page) > size:
-                return page[:size], int(page[size - 1]["id"])
-        below = ids[-1]
-    return page, None
+    states = GROUPS[group][1] if group else None
+    ids, next_cursor = search_orders(
+        garant, actor=actor, states=states, query=query, limit=per_page(), cursor=cursor
+    )
+    return [order_view(garant, order_id, actor) for order_id in ids], next_cursor
 
 
 def _list_row(view: dict[str, Any], _: Translator, locale: str) -> dict[str, Any]:
