@@ -1,0 +1,1 @@
+"""Operator and developer tools beside the service: benchmarks, demo data, long checks."""
