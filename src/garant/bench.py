@@ -363,18 +363,15 @@ def _worker(url: str, mode: str, name: str, batch: int, ready: Any, go: Any, out
 
 
 def _claim_and_finish(app: Garant, worker: str, batch: int) -> tuple[int, int]:
-    """What the sweep does, without the domain: same claim, same per-row transactions."""
+    """What the sweep does, without the domain: same claim, same batch transaction (the rows
+    re-checked and settled together), no order loaded or saved."""
     lease = timedelta(seconds=app.settings.lease_seconds)
     now = datetime.now(UTC)
     with app.engine.begin() as conn:
         claimed = deadline_store.claim(conn, worker, now, lease, batch)
-    finished = 0
-    for c in claimed:
-        with app.engine.begin() as conn:
-            if deadline_store.still_mine(conn, c.id, worker) and deadline_store.finish(
-                conn, c.id, worker, now, applied=True
-            ):
-                finished += 1
+    with app.engine.begin() as conn:
+        mine = deadline_store.still_mine(conn, [c.id for c in claimed], worker)
+        finished = deadline_store.finish(conn, dict.fromkeys(mine, True), worker, now)
     return len(claimed), finished
 
 

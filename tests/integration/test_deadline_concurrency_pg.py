@@ -280,8 +280,8 @@ def test_can3_worker_and_seller_lock_in_the_same_order_no_deadlock_pg(
             worker_holds_row.wait(timeout=1.0)
         return real_update(table)
 
-    def still_mine(conn: Any, deadline_id: int, worker: str) -> bool:
-        mine = real_still_mine(conn, deadline_id, worker)
+    def still_mine(conn: Any, deadline_ids: list[int], worker: str) -> set[int]:
+        mine = real_still_mine(conn, deadline_ids, worker)
         worker_holds_row.set()
         return mine
 

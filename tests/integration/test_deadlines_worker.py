@@ -11,6 +11,7 @@ from sqlalchemy import select
 from garant.app import Garant
 from garant.clock import FixedClock
 from garant.domain.errors import IllegalTransition
+from garant.domain.orders import Order
 from garant.services import deadlines as deadline_service
 from garant.services.deadlines import sweep
 from garant.store import deadlines as store
@@ -126,8 +127,8 @@ def test_can4_expired_lease_is_taken_over_by_another_worker_and_fires_once(
 
     # w-dead comes back: the claim is no longer its own, and its firing path refuses.
     with app.engine.begin() as conn:
-        assert store.still_mine(conn, deadline_id, "w-dead") is False
-        assert store.finish(conn, deadline_id, "w-dead", clock.now(), True) is False
+        assert store.still_mine(conn, [deadline_id], "w-dead") == set()
+        assert store.finish(conn, {deadline_id: True}, "w-dead", clock.now()) == 0
     assert timeline_actions(app, order_id).count("expire_cancellation_request") == 1
     assert len(refund_rows(app, order_id)) == 1
     assert sweep(app, "w-dead").claimed == 0
@@ -278,14 +279,14 @@ def test_a_failing_deadline_does_not_stop_the_sweep_and_is_retried(
 ) -> None:
     bad, good = _requested(app, p), _requested(app, p)
     clock.advance(H72)
-    real_fire = deadline_service.fire_deadline
+    real_fire = Order.on_deadline
 
-    def fire(conn, order_id, kind, now):  # type: ignore[no-untyped-def]
-        if order_id == bad:
+    def fire(order, kind, now):  # type: ignore[no-untyped-def]
+        if order.id == bad:
             raise RuntimeError("carrier API down")
-        return real_fire(conn, order_id, kind, now)
+        return real_fire(order, kind, now)
 
-    monkeypatch.setattr(deadline_service, "fire_deadline", fire)
+    monkeypatch.setattr(Order, "on_deadline", fire)
     for attempt in range(1, store.MAX_ATTEMPTS + 1):
         stats = sweep_checked(app, "w1")
         assert (stats.errors, stats.applied) == (1, 1 if attempt == 1 else 0)

@@ -33,6 +33,7 @@ from garant.domain.policy import DEFAULT_POLICY
 from garant.services.deadlines import sweep
 from garant.services.orders import list_orders, perform
 from garant.services.views import order_view
+from garant.store import order_writes
 from garant.store import orders as repo
 from garant.store import schema as t
 from garant.store.db import make_engine
@@ -234,7 +235,7 @@ def test_ord4_outbox_is_written_in_the_same_transaction(
     def broken_sync(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("garant.store.deadlines.sync", broken_sync)
+    monkeypatch.setattr("garant.store.deadlines.sync_many", broken_sync)
     with pytest.raises(RuntimeError, match="disk full"):
         act(app, order_id, p.buyer, "request_cancellation", reason="other_reasons")
     assert snapshot(app, order_id) == before
@@ -510,7 +511,7 @@ def test_ord3_repository_refuses_to_save_a_stale_order(app: Garant, clock: Fixed
 
     stale.request_cancellation(p.buyer, clock.now(), "other_reasons")
     with pytest.raises(repo.VersionConflict) as e, app.engine.begin() as conn:
-        repo.save(conn, stale, clock.now())
+        order_writes.save_many(conn, [stale], clock.now())
     assert (e.value.expected, e.value.current) == (2, 3)
     assert snapshot(app, order_id) == before
 

@@ -19,7 +19,7 @@ from garant.domain.money import to_str
 from garant.domain.orders import Actor
 from garant.domain.transitions import TRANSITIONS, Action, Role
 from garant.services.disputes import list_disputes
-from garant.services.orders import load_visible
+from garant.services.unit_of_work import load_visible
 from garant.store import schema as t
 
 STAFF = (Role.AGENT, Role.OPERATOR)

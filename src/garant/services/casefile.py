@@ -20,7 +20,7 @@ from garant.domain.disputes import REASONS, STATE_LABELS, Dispute
 from garant.domain.errors import InvalidInput, NotFound
 from garant.domain.orders import Actor, Order
 from garant.domain.statuses import status
-from garant.services.orders import load_visible
+from garant.services.unit_of_work import load_visible
 from garant.store import orders as repo
 from garant.store import tracking as tracking_store
 from garant.store.schema import users

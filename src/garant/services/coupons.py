@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, insert, or_, select, true, update
+from sqlalchemy import Connection, Table, insert, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -15,6 +16,7 @@ from garant.domain.errors import InvalidInput
 from garant.domain.money import parse_amount
 from garant.domain.orders import Order
 from garant.domain.transitions import OrderState
+from garant.store import coupons as coupon_store
 from garant.store import schema as t
 
 _DEAD = (OrderState.CANCELLED.value, OrderState.UNFULFILLABLE.value, OrderState.ABANDONED.value)
@@ -140,39 +142,29 @@ def _insert(conn: Connection, table: Table) -> Any:
     return dialect_insert(table)
 
 
-def give_back(conn: Connection, order: Order, now: datetime) -> None:
-    """CAN-12, after the order closed without delivery. Outcomes go on the order's timeline."""
-    # Locked, in code order (as ``attach`` does): when the orders of one coupon close at the
-    # same instant, the last to take the lock sees the others closed and gives it back.
-    rows = conn.execute(
-        select(t.coupons)
-        .join(t.coupon_uses, t.coupon_uses.c.coupon_id == t.coupons.c.id)
-        .where(t.coupon_uses.c.order_id == order.id)
-        .order_by(t.coupons.c.code)
-        .with_for_update(of=t.coupons)
-    ).all()
-    for coupon in rows:
-        if coupon.status != "active":
-            continue
-        others = (
-            conn.execute(
-                select(t.orders.c.state)
-                .join(t.coupon_uses, t.coupon_uses.c.order_id == t.orders.c.id)
-                .where(and_(t.coupon_uses.c.coupon_id == coupon.id, t.orders.c.id != order.id))
+def give_back(conn: Connection, orders: Sequence[Order], now: datetime) -> None:
+    """CAN-12, for orders that just closed without delivery (a whole sweep batch at once).
+    Outcomes go on each order's timeline. Judged as if the orders closed one after the other,
+    in the given order: an order sees the batch's earlier orders closed, its later ones as
+    stored, so a coupon shared by two of them comes back once, with the second."""
+    uses = coupon_store.used_by(conn, [o.id for o in orders if o.id is not None])
+    states = coupon_store.order_states(conn, sorted({u.id for u in uses if u.status == "active"}))
+    returned: set[int] = set()
+    for order in orders:
+        for use in (u for u in uses if u.order_id == order.id):
+            if use.status != "active" or use.id in returned:
+                continue
+            others = {k: v for k, v in states[use.id].items() if k != order.id}
+            decision = coupon_give_back(
+                CouponKind(use.kind),
+                use.expires_at,
+                (state not in _DEAD for state in others.values()),
+                now,
             )
-            .scalars()
-            .all()
-        )
-        decision = coupon_give_back(
-            CouponKind(coupon.kind),
-            coupon.expires_at,
-            (state not in _DEAD for state in others),
-            now,
-        )
-        if decision.returned:
-            conn.execute(
-                update(t.coupons)
-                .where(t.coupons.c.id == coupon.id)
-                .values(status="returned", returned_at=now)
-            )
-        order.note_coupon(coupon.code, coupon.kind, decision.returned, decision.why, now)
+            if decision.returned:
+                returned.add(use.id)
+            order.note_coupon(use.code, use.kind, decision.returned, decision.why, now)
+        for coupon_states in states.values():
+            if order.id in coupon_states:
+                coupon_states[order.id] = order.state.value
+    coupon_store.mark_returned(conn, sorted(returned), now)

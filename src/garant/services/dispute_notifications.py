@@ -1,10 +1,10 @@
 """Tell the other party what happened in a dispute (DSP-3..7), its return (RET) and the end
 of the buyer protection (PRT-1, PRT-3), by email and in the app.
 
-``notify_steps`` reads the timeline entries an action (or a deadline) just appended to the
-order and writes one ``notify.<kind>`` outbox message per person concerned, in the caller's
-transaction: the message exists exactly when the step was saved, once. The relay then
-delivers it in the recipient's language (``notify.messages``).
+``messages_for`` reads the timeline entries an action (or a deadline) just appended to the
+order and gives one ``notify.<kind>`` outbox message per person concerned, which the unit of
+work writes in the transaction of the step: the message exists exactly when the step was
+saved, once. The relay then delivers it in the recipient's language (``notify.messages``).
 
 Who hears of a step:
 - never the one who took it (they have the answer on their screen);
@@ -21,14 +21,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert
-
 from garant.domain.disputes import STATE_LABELS, Dispute, Offer
 from garant.domain.money import CURRENCY
 from garant.domain.orders import Order, TimelineEntry
 from garant.domain.transitions import Role
 from garant.notify.messages import TOPIC_PREFIX
-from garant.store import schema as t
+from garant.store import outbox
 
 BUYER, SELLER = Role.BUYER.value, Role.SELLER.value
 PARTIES = (BUYER, SELLER)
@@ -62,23 +60,20 @@ class Note:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def notify_steps(conn: Connection, order: Order, entries: Sequence[TimelineEntry]) -> int:
-    """Write the ``notify.<kind>`` messages for the order's new timeline entries; return
-    how many. Call it in the transaction that saves the order, before ``store.orders.save``
-    (which clears ``order.new_timeline``)."""
+def messages_for(order: Order, entries: Sequence[TimelineEntry]) -> list[outbox.Message]:
+    """The ``notify.<kind>`` messages for the order's new timeline entries. Pure: the unit of
+    work writes them with the order, before its save clears ``order.new_timeline``."""
     if order.id is None:
-        return 0
-    notes = plan(order, entries)
-    for note, at in notes:
-        conn.execute(
-            insert(t.outbox).values(
-                topic=f"{TOPIC_PREFIX}{note.kind}",
-                order_id=order.id,
-                created_at=at,
-                payload=_payload(order, note, at),
-            )
+        return []
+    return [
+        outbox.Message(
+            topic=f"{TOPIC_PREFIX}{note.kind}",
+            order_id=order.id,
+            created_at=at,
+            payload=_payload(order, note, at),
         )
-    return len(notes)
+        for note, at in plan(order, entries)
+    ]
 
 
 def plan(order: Order, entries: Iterable[TimelineEntry]) -> list[tuple[Note, datetime]]:

@@ -1,8 +1,8 @@
 """Dispute use cases (DSP-2..7): open, the parties' and the agent's steps, the views, the queue.
 
-Every step runs through ``orders.run``: due deadlines first, then the step under the order's
-lock, saved with its version. ``DISPATCH`` is the one place where a dispute action's name
-becomes a domain call, for the API, the pages and the CLI alike.
+Every step runs through the unit of work (``unit_of_work.act``): due deadlines first, then
+the step under the order's lock, saved with its version. ``DISPATCH`` is the one place where
+a dispute action's name becomes a domain call, for the API, the pages and the CLI alike.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from garant.domain.errors import InvalidInput, NotFound
 from garant.domain.money import parse_amount, to_str
 from garant.domain.orders import Actor, Order
 from garant.domain.transitions import Role
-from garant.services.orders import load_visible, run
+from garant.services import unit_of_work as uow
+from garant.services.unit_of_work import load_visible
 from garant.store import schema as t
 
 Step = Callable[[Order, Actor, datetime, dict[str, Any], list[int]], None]
@@ -116,7 +117,7 @@ def open_dispute(
             evidence=files,
         )
 
-    run(app, order_id=order_id, actor=actor, expected_version=expected_version, step=step)
+    uow.act(app, order_id=order_id, actor=actor, expected_version=expected_version, step=step)
 
 
 def act(
@@ -146,7 +147,7 @@ def act(
         files = _evidence(conn, order, actor, params)
         step_fn(order, actor, now, params, files)
 
-    run(app, order_id=order_id, actor=actor, expected_version=expected_version, step=step)
+    uow.act(app, order_id=order_id, actor=actor, expected_version=expected_version, step=step)
 
 
 # ---------------------------------------------------------------------------------- views

@@ -37,7 +37,7 @@ from garant.app import Garant
 from garant.domain.errors import InvalidInput, NotFound
 from garant.domain.orders import Actor, Order
 from garant.domain.transitions import Role
-from garant.services.orders import load_visible
+from garant.services.unit_of_work import load_visible
 from garant.store import schema as t
 
 TOPIC = "message.posted"

@@ -1,4 +1,4 @@
-"""Order use cases. Each runs in one transaction: load (row-locked), act, save, commit.
+"""Order use cases. Each runs in the unit of work: load (row-locked), act, save, commit.
 
 ``perform`` is the one place where an action name becomes a domain call, so the API, the web
 pages and the CLI cannot drift apart.
@@ -14,14 +14,16 @@ from sqlalchemy import Connection, and_, select
 from sqlalchemy.exc import IntegrityError
 
 from garant.app import Garant
-from garant.domain.errors import Conflict, InvalidInput, NotFound
+from garant.domain.errors import InvalidInput, NotFound
 from garant.domain.money import parse_amount
 from garant.domain.orders import Actor, Order
 from garant.domain.policy import SHIPPING_METHODS
 from garant.domain.shipment import ShipmentSummary, order_effect
-from garant.domain.transitions import CLOSED, Action, OrderState, Role
-from garant.services import coupons, dispute_notifications
+from garant.domain.transitions import Action, OrderState, Role
+from garant.services import coupons, tracking
+from garant.services import unit_of_work as uow
 from garant.services.tracking_numbers import check_tracking_number
+from garant.store import order_writes
 from garant.store import orders as repo
 from garant.store import schema as t
 from garant.store.policies import current_policy
@@ -137,11 +139,12 @@ def _create_order(
             checkout_id=checkout_id,
         )
         order.placed(actor, now)
-        order_id = repo.add(conn, order, now)
+        order_id = order_writes.add(conn, order, now)
         flag = coupons.attach(conn, order, coupons_used or [], checkout_id, now)
         if flag is not None:
+            loaded = uow.Loaded(order)
             order.flag_for_security_review(flag, now)
-            repo.save(conn, order, now)
+            uow.save_changes(conn, [loaded], now)
     return order_id
 
 
@@ -250,17 +253,6 @@ def _days(p: dict[str, Any]) -> int:
     return days
 
 
-def load_visible(conn: Connection, order_id: int, actor: Actor, *, lock: bool = False) -> Order:
-    """The order, if this caller may see it; otherwise NotFound (never a hint it exists)."""
-    try:
-        order = repo.load(conn, order_id, lock=lock)
-    except repo.OrderNotFound:
-        raise NotFound(f"order {order_id} not found") from None
-    if not order.is_party(actor):
-        raise NotFound(f"order {order_id} not found")
-    return order
-
-
 def perform(
     app: Garant,
     *,
@@ -281,57 +273,19 @@ def perform(
         order.require(act, actor)  # state and role before parameters: the clearer error
         DISPATCH[act](order, actor, now, params)
 
-    def track(conn: Connection, order: Order, now: datetime) -> None:
+    def shipped(conn: Connection, order: Order, now: datetime) -> None:
+        # A shipment is an event that tracking handles: the parcel is tracked from now on.
         if order.state is OrderState.SHIPPED and act in (Action.SHIP, Action.DECLINE_CANCELLATION):
-            from garant.services.tracking import attach_shipment
+            tracking.attach_shipment(conn, order, now)
 
-            attach_shipment(conn, order, now)
-
-    run(
+    uow.act(
         app,
         order_id=order_id,
         actor=actor,
         expected_version=expected_version,
         step=step,
-        after_save=track,
+        after_save=shipped,
     )
-
-
-def run(
-    app: Garant,
-    *,
-    order_id: int,
-    actor: Actor,
-    expected_version: int | None,
-    step: Callable[[Connection, Order, datetime], Any],
-    after_save: Callable[[Connection, Order, datetime], None] | None = None,
-) -> Any:
-    """One caller's action on one order: due deadlines first, then the step, in one
-    transaction under the order's lock, saved with its version checked (409 on a race)."""
-    now = app.clock.now()
-    if _apply_due_deadlines(app, order_id, actor, now):
-        expected_version = None if expected_version is None else expected_version + 1
-    with app.engine.begin() as conn:
-        order = load_visible(conn, order_id, actor, lock=True)
-        if expected_version is not None and expected_version != order.version:
-            raise Conflict(
-                f"order {order_id} has changed (version {order.version}, you had "
-                f"{expected_version}); reload it and try again",
-                state=order.state.value,
-                version=order.version,
-                allowed_actions=order.allowed_actions(actor),
-            )
-        was_closed = order.state in CLOSED
-        result = step(conn, order, now)
-        _after_close(conn, order, was_closed, now)
-        dispute_notifications.notify_steps(conn, order, order.new_timeline)
-        try:
-            repo.save(conn, order, now)
-        except repo.VersionConflict as exc:
-            raise Conflict(str(exc), state=order.state.value) from None
-        if after_save is not None:
-            after_save(conn, order, now)
-        return result
 
 
 def apply_tracking(
@@ -343,6 +297,7 @@ def apply_tracking(
     order = repo.load(conn, order_id, lock=True)
     if order.state is not OrderState.SHIPPED:
         return None  # delivered, returned, cancelled: tracking no longer moves it
+    loaded = uow.Loaded(order)
     previous = order.display_status().code
     effect = order_effect(previous, summary)
     if effect is None:
@@ -350,53 +305,8 @@ def apply_tracking(
     # The carrier's instant, not ours: PRT-4 counts the dispute window from the delivery.
     when = min(effect.at or now, now)
     DISPATCH[Action(effect.action)](order, Actor.system(), when, dict(effect.params))
-    repo.save(conn, order, now)
+    uow.save_changes(conn, [loaded], now)
     return order, previous
-
-
-def _apply_due_deadlines(app: Garant, order_id: int, actor: Actor, now: datetime) -> bool:
-    """A deadline takes effect at its time, not when a worker gets to it: an action that
-    arrives after the 72 h (or the ship-by) first lets the due effect happen, in its own
-    transaction, and is then judged on the result (a late approval finds the order already
-    cancelled)."""
-    with app.engine.begin() as conn:
-        order = load_visible(conn, order_id, actor, lock=True)
-        due = [d for d in order.deadlines() if d.due_at <= now]
-        if not due:
-            return False
-        was_closed = order.state in CLOSED
-        applied = False
-        for deadline in sorted(due, key=lambda d: d.due_at):
-            applied |= order.on_deadline(deadline.kind, now)
-        if applied:
-            _after_close(conn, order, was_closed, now)
-            dispute_notifications.notify_steps(conn, order, order.new_timeline)
-            repo.save(conn, order, now)
-        return applied
-
-
-def _after_close(conn: Connection, order: Order, was_closed: bool, now: datetime) -> None:
-    closed_without_delivery = order.state in (
-        OrderState.CANCELLED,
-        OrderState.UNFULFILLABLE,
-        OrderState.ABANDONED,
-    )
-    if closed_without_delivery and not was_closed:
-        coupons.give_back(conn, order, now)
-
-
-def fire_deadline(conn: Connection, order_id: int, kind: str, now: datetime) -> bool:
-    """Apply one due deadline in the caller's transaction (the worker's)."""
-    from garant.domain.orders import DeadlineKind
-
-    order = repo.load(conn, order_id, lock=True)
-    was_closed = order.state in CLOSED
-    applied = order.on_deadline(DeadlineKind(kind), now)
-    if applied:
-        _after_close(conn, order, was_closed, now)
-        dispute_notifications.notify_steps(conn, order, order.new_timeline)
-        repo.save(conn, order, now)
-    return applied
 
 
 def list_orders(
@@ -452,7 +362,8 @@ def settle_refund(app: Garant, *, actor: Actor, refund_id: int) -> int:
         if settled != 1:
             # The same confirmation arrived twice at once; the other call recorded it.
             raise InvalidInput(f"refund {refund_id} was already settled")
+        loaded = uow.Loaded(order)
         order.refunds_pending -= 1
         order.refund_settled(actor, now, row.amount_cents)
-        repo.save(conn, order, now)
+        uow.save_changes(conn, [loaded], now)
         return int(row.order_id)

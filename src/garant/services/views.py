@@ -14,8 +14,8 @@ from garant.domain.money import to_str
 from garant.domain.orders import Actor, DeadlineKind, Order
 from garant.domain.statuses import status
 from garant.domain.transitions import SHIPPED_OR_LATER
-from garant.services.orders import load_visible
 from garant.services.tracking import shipment_view
+from garant.services.unit_of_work import load_visible
 from garant.store import orders as repo
 from garant.store import tracking as tracking_store
 

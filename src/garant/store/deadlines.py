@@ -10,12 +10,12 @@ transaction as the effect, that the claim is still its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 
 from garant.store.schema import deadlines
 
@@ -44,42 +44,67 @@ class Claimed:
     kind: str
 
 
-def sync(conn: Connection, order_id: int, wanted: Iterable[WantedDeadline]) -> None:
-    """Make the rows of one order match the deadlines its state implies."""
-    want = {str(d.kind): d.due_at for d in wanted}
+def sync_many(conn: Connection, wanted: Mapping[int, Iterable[WantedDeadline]]) -> None:
+    """Make the rows of these orders match the deadlines their states imply: one SELECT, then
+    at most one INSERT and two UPDATEs (executemany) whatever the number of orders."""
+    if not wanted:
+        return
     rows = conn.execute(
-        select(deadlines.c.id, deadlines.c.kind, deadlines.c.due_at, deadlines.c.status).where(
-            deadlines.c.order_id == order_id
-        )
+        select(
+            deadlines.c.id,
+            deadlines.c.order_id,
+            deadlines.c.kind,
+            deadlines.c.due_at,
+            deadlines.c.status,
+        ).where(deadlines.c.order_id.in_(list(wanted)))
     ).all()
-    have = {r.kind: r for r in rows}
-    for kind, due_at in want.items():
-        row = have.get(kind)
-        if row is None:
-            conn.execute(
-                insert(deadlines).values(
-                    order_id=order_id, kind=kind, due_at=due_at, status=PENDING, attempts=0
+    have: dict[tuple[int, str], Any] = {(r.order_id, r.kind): r for r in rows}
+    new: list[dict[str, Any]] = []
+    moved: list[dict[str, Any]] = []
+    dropped: list[dict[str, Any]] = []
+    for order_id, wanted_deadlines in wanted.items():
+        want = {str(d.kind): d.due_at for d in wanted_deadlines}
+        for kind, due_at in want.items():
+            row = have.get((order_id, kind))
+            if row is None:
+                new.append(
+                    {
+                        "order_id": order_id,
+                        "kind": kind,
+                        "due_at": due_at,
+                        "status": PENDING,
+                        "attempts": 0,
+                    }
                 )
-            )
-        elif row.due_at != due_at or row.status not in (PENDING, CLAIMED):
-            conn.execute(
-                update(deadlines)
-                .where(deadlines.c.id == row.id)
-                .values(
-                    due_at=due_at,
-                    status=PENDING,
-                    claimed_by=None,
-                    lease_until=None,
-                    attempts=0,
-                    last_error=None,
-                    fired_at=None,
-                )
-            )
-    for kind, row in have.items():
-        # A claimed row is left to the worker holding it: it will find the deadline
-        # no longer applies and mark it obsolete.
-        if kind not in want and row.status == PENDING:
-            conn.execute(update(deadlines).where(deadlines.c.id == row.id).values(status=CANCELLED))
+            elif row.due_at != due_at or row.status not in (PENDING, CLAIMED):
+                moved.append({"_id": row.id, "due_at": due_at})
+        for (row_order, kind), row in have.items():
+            # A claimed row is left to the worker holding it: it will find the deadline
+            # no longer applies and mark it obsolete.
+            if row_order == order_id and kind not in want and row.status == PENDING:
+                dropped.append({"_id": row.id})
+    if new:
+        conn.execute(insert(deadlines), new)
+    if moved:
+        conn.execute(
+            update(deadlines)
+            .where(deadlines.c.id == bindparam("_id"))
+            .values(
+                due_at=bindparam("due_at"),
+                status=PENDING,
+                claimed_by=None,
+                lease_until=None,
+                attempts=0,
+                last_error=None,
+                fired_at=None,
+            ),
+            moved,
+        )
+    if dropped:
+        conn.execute(
+            update(deadlines).where(deadlines.c.id == bindparam("_id")).values(status=CANCELLED),
+            dropped,
+        )
 
 
 def claim(
@@ -106,47 +131,73 @@ def claim(
     return [Claimed(r.id, r.order_id, r.kind) for r in rows]
 
 
-def still_mine(conn: Connection, deadline_id: int, worker: str) -> bool:
-    query = select(deadlines.c.status, deadlines.c.claimed_by).where(deadlines.c.id == deadline_id)
+def still_mine(conn: Connection, ids: Sequence[int], worker: str) -> set[int]:
+    """Which of these claimed rows are still this worker's (locked on PostgreSQL until the
+    transaction ends: a worker whose lease ran out cannot take them over meanwhile)."""
+    if not ids:
+        return set()
+    query = select(deadlines.c.id).where(
+        deadlines.c.id.in_(list(ids)),
+        deadlines.c.status == CLAIMED,
+        deadlines.c.claimed_by == worker,
+    )
     if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
-    return row is not None and row.status == CLAIMED and row.claimed_by == worker
+        query = query.order_by(deadlines.c.id).with_for_update()
+    return {int(i) for i in conn.execute(query).scalars()}
 
 
-def finish(conn: Connection, deadline_id: int, worker: str, now: datetime, applied: bool) -> bool:
+def finish(conn: Connection, outcomes: Mapping[int, bool], worker: str, now: datetime) -> int:
+    """Mark fired rows done (applied) or obsolete (the state no longer called for them);
+    return how many were still this worker's."""
+    if not outcomes:
+        return 0
     result = conn.execute(
         update(deadlines)
         .where(
             and_(
-                deadlines.c.id == deadline_id,
+                deadlines.c.id == bindparam("_id"),
                 deadlines.c.status == CLAIMED,
                 deadlines.c.claimed_by == worker,
             )
         )
-        .values(status=DONE if applied else OBSOLETE, fired_at=now, lease_until=None)
+        .values(status=bindparam("_status"), fired_at=now, lease_until=None),
+        [{"_id": i, "_status": DONE if applied else OBSOLETE} for i, applied in outcomes.items()],
     )
-    return result.rowcount == 1
+    return int(result.rowcount)
 
 
-def release_after_error(conn: Connection, deadline_id: int, worker: str, error: str) -> None:
-    row = conn.execute(select(deadlines.c.attempts).where(deadlines.c.id == deadline_id)).first()
-    attempts = row.attempts if row else MAX_ATTEMPTS
+def release_after_error(conn: Connection, errors: Mapping[int, str], worker: str) -> None:
+    """Give failed rows back for another attempt, or mark them failed after the last one."""
+    if not errors:
+        return
+    attempts = dict(
+        conn.execute(
+            select(deadlines.c.id, deadlines.c.attempts).where(deadlines.c.id.in_(list(errors)))
+        ).all()
+    )
     conn.execute(
         update(deadlines)
         .where(
             and_(
-                deadlines.c.id == deadline_id,
+                deadlines.c.id == bindparam("_id"),
                 deadlines.c.claimed_by == worker,
                 deadlines.c.status == CLAIMED,
             )
         )
         .values(
-            status=FAILED if attempts >= MAX_ATTEMPTS else PENDING,
+            status=bindparam("_status"),
             claimed_by=None,
             lease_until=None,
-            last_error=error[:2000],
-        )
+            last_error=bindparam("_error"),
+        ),
+        [
+            {
+                "_id": i,
+                "_status": FAILED if attempts.get(i, MAX_ATTEMPTS) >= MAX_ATTEMPTS else PENDING,
+                "_error": error[:2000],
+            }
+            for i, error in errors.items()
+        ],
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select
 
 from garant.domain.disputes import (
     Dispute,
@@ -145,83 +145,21 @@ def load_return(conn: Connection, order_id: int) -> ReturnRequest | None:
     return ReturnRequest(id=row["id"], status=ReturnStatus(row["status"]), **values)
 
 
-def save_dispute(conn: Connection, order_id: int, dispute: Dispute) -> None:
+def dispute_values(dispute: Dispute) -> dict[str, Any]:
+    """The dispute's row (without its order id), as the unit of work writes it."""
     values: dict[str, Any] = {name: getattr(dispute, name) for name in _DISPUTE_FIELDS}
     values["evidence"] = list(dispute.evidence)
     values["decision_accepted_by"] = list(dispute.decision_accepted_by)
     values["state"] = dispute.state.value
     values["requested_kind"] = dispute.requested.kind.value
     values["requested_amount_cents"] = dispute.requested.amount_cents
-    if dispute.id is None:
-        dispute.id = conn.execute(
-            insert(t.disputes).values(order_id=order_id, **values).returning(t.disputes.c.id)
-        ).scalar_one()
-    else:
-        conn.execute(update(t.disputes).where(t.disputes.c.id == dispute.id).values(**values))
-    for offer in dispute.offers:
-        ov = {
-            "status": offer.status.value,
-            "answered_at": offer.answered_at,
-        }
-        if offer.id is None:
-            offer.id = conn.execute(
-                insert(t.dispute_offers)
-                .values(
-                    dispute_id=dispute.id,
-                    seq=offer.seq,
-                    by_role=offer.by_role.value,
-                    by_id=offer.by_id,
-                    kind=offer.resolution.kind.value,
-                    amount_cents=offer.resolution.amount_cents,
-                    message=offer.message,
-                    evidence=list(offer.evidence),
-                    made_at=offer.made_at,
-                    reply_by=offer.reply_by,
-                    **ov,
-                )
-                .returning(t.dispute_offers.c.id)
-            ).scalar_one()
-        else:
-            conn.execute(
-                update(t.dispute_offers).where(t.dispute_offers.c.id == offer.id).values(**ov)
-            )
-    for req in dispute.requests:
-        rv = {
-            "status": req.status.value,
-            "answered_at": req.answered_at,
-            "answer": req.answer,
-            "evidence": list(req.evidence),
-        }
-        if req.id is None:
-            req.id = conn.execute(
-                insert(t.evidence_requests)
-                .values(
-                    dispute_id=dispute.id,
-                    seq=req.seq,
-                    party=req.party.value,
-                    asked_by=req.asked_by,
-                    note=req.note,
-                    asked_at=req.asked_at,
-                    due_at=req.due_at,
-                    **rv,
-                )
-                .returning(t.evidence_requests.c.id)
-            ).scalar_one()
-        else:
-            conn.execute(
-                update(t.evidence_requests).where(t.evidence_requests.c.id == req.id).values(**rv)
-            )
+    return values
 
 
-def save_return(conn: Connection, order_id: int, rr: ReturnRequest) -> None:
+def return_values(rr: ReturnRequest) -> dict[str, Any]:
     values: dict[str, Any] = {name: getattr(rr, name) for name in _RETURN_FIELDS}
     values["status"] = rr.status.value
-    if rr.id is None:
-        rr.id = conn.execute(
-            insert(t.returns).values(order_id=order_id, **values).returning(t.returns.c.id)
-        ).scalar_one()
-    else:
-        conn.execute(update(t.returns).where(t.returns.c.id == rr.id).values(**values))
+    return values
 
 
 def seller_return_address(conn: Connection, seller_id: int) -> str | None:

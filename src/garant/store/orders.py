@@ -1,23 +1,19 @@
-"""Order repository: rows ↔ the Order aggregate, and persisting what an action changed.
+"""Order repository, read side: rows ↔ the Order aggregate.
 
-Saving an order writes, in the caller's transaction: the row (guarded by version), the new
-timeline entries, ledger entries, refunds, the cancellation request, the deadlines derived
-from the new state, and one outbox message per timeline entry.
+What actions changed is written by ``store.order_writes`` (the unit of work's save).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, func, select
 
 from garant.domain.cancellation import CancellationRequest, Fault, RequestStatus
 from garant.domain.money import Balances, EntryKind
-from garant.domain.orders import Order, TimelineEntry
-from garant.domain.statuses import status
+from garant.domain.orders import Order
 from garant.domain.transitions import OrderState
-from garant.store import deadlines as deadline_store
 from garant.store import disputes as dispute_store
 from garant.store import schema as t
 from garant.store.policies import get_policy
@@ -72,7 +68,7 @@ _SCALARS = (
 )
 
 
-def _row_values(order: Order) -> dict[str, Any]:
+def row_values(order: Order) -> dict[str, Any]:
     values = {name: getattr(order, name) for name in _SCALARS}
     values["state"] = order.state.value
     values["resume_state"] = order.resume_state.value if order.resume_state else None
@@ -162,137 +158,6 @@ def load(conn: Connection, order_id: int, *, lock: bool = False) -> Order:
     return order
 
 
-def add(conn: Connection, order: Order, now: datetime) -> int:
-    values = _row_values(order)
-    values["version"] = 1
-    order_id = conn.execute(insert(t.orders).values(**values).returning(t.orders.c.id)).scalar_one()
-    order.id = int(order_id)
-    order.version = 1
-    _write_changes(conn, order, now)
-    return order.id
-
-
-def save(
-    conn: Connection, order: Order, now: datetime, *, expected_version: int | None = None
-) -> None:
-    assert order.id is not None
-    read_version = order.version
-    if expected_version is not None and expected_version != read_version:
-        raise VersionConflict(order.id, expected_version, read_version)
-    values = _row_values(order)
-    values["version"] = read_version + 1
-    result = conn.execute(
-        update(t.orders)
-        .where(and_(t.orders.c.id == order.id, t.orders.c.version == read_version))
-        .values(**values)
-    )
-    if result.rowcount != 1:
-        current = conn.execute(select(t.orders.c.version).where(t.orders.c.id == order.id)).scalar()
-        raise VersionConflict(order.id, read_version, current)
-    order.version = read_version + 1
-    _write_changes(conn, order, now)
-
-
-def _write_changes(conn: Connection, order: Order, now: datetime) -> None:
-    assert order.id is not None
-    if order.cancellation is not None:
-        _save_request(conn, order.id, order.cancellation)
-    if order.dispute is not None:
-        dispute_store.save_dispute(conn, order.id, order.dispute)
-    if order.return_request is not None:
-        dispute_store.save_return(conn, order.id, order.return_request)
-    for entry in order.new_entries:
-        conn.execute(
-            insert(t.ledger_entries).values(
-                order_id=order.id,
-                kind=entry.kind.value,
-                debit_account=entry.source.value,
-                credit_account=entry.destination.value,
-                amount_cents=entry.amount_cents,
-                memo=entry.memo,
-                created_at=now,
-            )
-        )
-    for refund in order.new_refunds:
-        conn.execute(
-            insert(t.refunds).values(
-                order_id=order.id,
-                amount_cents=refund.amount_cents,
-                reason=refund.reason,
-                expected_from=refund.window.earliest,
-                expected_to=refund.window.latest,
-                created_at=now,
-            )
-        )
-    for step in order.new_timeline:
-        _append_timeline(conn, order, step)
-    deadline_store.sync(conn, order.id, order.deadlines())
-    order.new_entries.clear()
-    order.new_refunds.clear()
-    order.new_timeline.clear()
-
-
-def _save_request(conn: Connection, order_id: int, req: CancellationRequest) -> None:
-    values = dict(
-        reason=req.reason,
-        note=req.note,
-        status=req.status.value,
-        requested_at=req.requested_at,
-        answer_by=req.answer_by,
-        answered_at=req.answered_at,
-    )
-    if req.id is None:
-        req.id = conn.execute(
-            insert(t.cancellation_requests)
-            .values(order_id=order_id, **values)
-            .returning(t.cancellation_requests.c.id)
-        ).scalar_one()
-    else:
-        conn.execute(
-            update(t.cancellation_requests)
-            .where(t.cancellation_requests.c.id == req.id)
-            .values(**values)
-        )
-
-
-def _append_timeline(conn: Connection, order: Order, entry: TimelineEntry) -> None:
-    assert order.id is not None
-    conn.execute(
-        insert(t.timeline).values(
-            order_id=order.id,
-            at=entry.at,
-            actor_role=entry.actor_role,
-            actor_id=entry.actor_id,
-            action=entry.action,
-            status_code=entry.status_code,
-            reason=entry.reason,
-            data=entry.data,
-        )
-    )
-    shown = status(entry.status_code).to_json() if entry.status_code else None
-    # Side effects (webhooks, later email and in-app) go through the outbox, after commit.
-    conn.execute(
-        insert(t.outbox).values(
-            topic=f"order.{entry.action}",
-            order_id=order.id,
-            created_at=entry.at,
-            payload={
-                "type": f"order.{entry.action}",
-                "order_id": order.id,
-                "external_ref": order.external_ref,
-                "buyer_id": order.buyer_id,
-                "seller_id": order.seller_id,
-                "state": order.state.value,
-                "status": shown or order.display_status().to_json(),
-                "at": entry.at.isoformat(),
-                "actor": {"role": entry.actor_role, "id": entry.actor_id},
-                "reason": entry.reason,
-                "data": entry.data,
-            },
-        )
-    )
-
-
 def timeline_of(conn: Connection, order_id: int) -> list[dict[str, Any]]:
     rows = (
         conn.execute(
@@ -326,3 +191,14 @@ def ledger_of(conn: Connection, order_id: int) -> list[dict[str, Any]]:
         .all()
     )
     return [dict(r) for r in rows]
+
+
+def load_many(conn: Connection, ids: Sequence[int], *, lock: bool = False) -> dict[int, Order]:
+    """Several orders at once, in id order (the order every writer locks them in)."""
+    found: dict[int, Order] = {}
+    for order_id in sorted(set(ids)):
+        try:
+            found[order_id] = load(conn, order_id, lock=lock)
+        except OrderNotFound:
+            continue
+    return found
