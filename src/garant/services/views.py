@@ -10,14 +10,14 @@ from sqlalchemy import Connection
 
 from garant.app import Garant
 from garant.domain.cancellation import BUYER_REASONS, SECURITY_REASONS
+from garant.domain.errors import NotFound
 from garant.domain.money import to_str
 from garant.domain.orders import Actor, DeadlineKind, Order
 from garant.domain.statuses import status
 from garant.domain.transitions import SHIPPED_OR_LATER
 from garant.services.tracking import shipment_view
-from garant.services.unit_of_work import load_visible
+from garant.store import order_reads
 from garant.store import orders as repo
-from garant.store import tracking as tracking_store
 
 # What happens when a deadline passes, in both languages.
 DEADLINE_EFFECTS: dict[DeadlineKind, tuple[str, str, str]] = {
@@ -115,12 +115,30 @@ def order_view(app: Garant, order_id: int, actor: Actor) -> dict[str, Any]:
     # SQLite (every transaction is BEGIN IMMEDIATE) it would wait for this one.
     now = app.clock.now()
     with app.engine.connect() as conn:
-        order = load_visible(conn, order_id, actor)
-        return build_view(conn, order, actor, now)
+        # At most four statements: the order with its one-to-one parts and parcel row, its
+        # dispute's offers and requests (when it has a dispute), its timeline and refunds,
+        # its parcel's events and numbers (when it has a parcel).
+        try:
+            order, parcel = repo.load_with_parcel(conn, order_id)
+        except repo.OrderNotFound:
+            raise NotFound(f"order {order_id} not found") from None
+        if not order.is_party(actor):
+            raise NotFound(f"order {order_id} not found")
+        return build_view(conn, order, actor, now, parcel=parcel)
 
 
-def build_view(conn: Connection, order: Order, actor: Actor, now: datetime) -> dict[str, Any]:
+def build_view(
+    conn: Connection,
+    order: Order,
+    actor: Actor,
+    now: datetime,
+    *,
+    parcel: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The caller's view of ``order``; ``parcel`` is its current parcel's row, read with the
+    order (``store.orders.load_with_parcel``)."""
     assert order.id is not None
+    history = order_reads.history_of(conn, order.id)
     b = order.balances
     view: dict[str, Any] = {
         "id": order.id,
@@ -149,7 +167,7 @@ def build_view(conn: Connection, order: Order, actor: Actor, now: datetime) -> d
             "status": status(order.shipment_status).to_json() if order.shipment_status else None,
             "shipped_at": _iso(order.shipped_at),
             "delivered_at": _iso(order.delivered_at),
-            "shipment": _shipment(conn, order, now),
+            "shipment": _shipment(conn, order, parcel, now),
         },
         "money": {
             "paid": to_str(b.paid),
@@ -166,7 +184,7 @@ def build_view(conn: Connection, order: Order, actor: Actor, now: datetime) -> d
                 "expected_to": r["expected_to"].isoformat(),
                 "settled_at": _iso(r["settled_at"]),
             }
-            for r in repo.refunds_of(conn, order.id)
+            for r in history.refunds
         ],
         "cancellation_request": _request_view(order),
         "extension_request": {"days": order.extension_days_pending}
@@ -206,29 +224,24 @@ def build_view(conn: Connection, order: Order, actor: Actor, now: datetime) -> d
                 "reason": e["reason"],
                 "data": e["data"],
             }
-            for e in repo.timeline_of(conn, order.id)
+            for e in history.timeline
         ],
     }
     return view
 
 
-def _shipment(conn: Connection, order: Order, now: datetime) -> dict[str, Any] | None:
+def _shipment(
+    conn: Connection, order: Order, parcel: dict[str, Any] | None, now: datetime
+) -> dict[str, Any] | None:
     """The parcel's timeline, estimate and diagnoses (TRK-1, 4-8), with the protection end
     of this order's own policy."""
-    assert order.id is not None
-    shipment_id = tracking_store.shipment_of_order(conn, order.id)
-    if shipment_id is None:
+    if parcel is None:
         return None
     protection_end = order.protection_end() or order.created_at + order.policy.protection_period(
         order.product_category
     )
-    return shipment_view(
-        tracking_store.shipment_row(conn, shipment_id),
-        tracking_store.events_of(conn, shipment_id),
-        tracking_store.numbers_of(conn, shipment_id),
-        now,
-        protection_end,
-    )
+    events, numbers = order_reads.parcel_of(conn, int(parcel["id"]))
+    return shipment_view(parcel, events, numbers, now, protection_end)
 
 
 def _protection_view(order: Order, actor: Actor, now: datetime) -> dict[str, Any]:

@@ -15,8 +15,12 @@ from garant.store.schema import policies
 
 # Parsed policies, keyed by their stored text. Not by (database, version): a database that
 # is rebuilt (sandbox reset, test database) may hold another policy under the same version
-# number, and an order must be judged by what its own database says.
+# number, and an order must be judged by what its own database says. The order's read
+# brings the text along (``order_reads.aggregate_query`` joins it), so knowing the policy
+# costs no statement, and parsing happens once per distinct text in the process.
 _cache: dict[str, Policy] = {}
+_by_text: dict[str, Policy] = {}
+_MAX_TEXTS = 256  # a bound, should texts ever vary (formatting) without the policy changing
 
 
 def get_policy(conn: Connection, version: int) -> Policy:
@@ -27,6 +31,21 @@ def get_policy(conn: Connection, version: int) -> Policy:
     policy = _cache.get(key)
     if policy is None:
         policy = _cache[key] = Policy.from_json(body)
+    return policy
+
+
+def policy_from_text(text: str) -> Policy:
+    """The policy whose stored body is ``text`` (the JSON as the database keeps it)."""
+    policy = _by_text.get(text)
+    if policy is None:
+        body = json.loads(text)
+        key = json.dumps(body, sort_keys=True)
+        policy = _cache.get(key)
+        if policy is None:
+            policy = _cache[key] = Policy.from_json(body)
+        if len(_by_text) >= _MAX_TEXTS:
+            _by_text.clear()
+        _by_text[text] = policy
     return policy
 
 
