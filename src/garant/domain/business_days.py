@@ -80,7 +80,13 @@ def is_business_day(d: date, countries: Sequence[str]) -> bool:
 
 def add_business_days(start: date, n: int, countries: Sequence[str]) -> date:
     """The ``n``-th business day after ``start`` (before it when ``n`` is negative)."""
-    codes = _countries(countries)
+    return _add_business_days(start, n, _countries(countries))
+
+
+# A sweep batch asks the same question for thousands of orders closing on the same day: a
+# pure function of its arguments, remembered (a few days × a few countries × a few n).
+@lru_cache(maxsize=4096)
+def _add_business_days(start: date, n: int, codes: tuple[str, ...]) -> date:
     step = _ONE_DAY if n >= 0 else -_ONE_DAY
     current, remaining = start, abs(n)
     while remaining:

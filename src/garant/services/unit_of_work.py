@@ -40,9 +40,11 @@ class Loaded:
 
     order: Order
     was_closed: bool = field(init=False)
+    row: dict[str, Any] = field(init=False)  # the order's columns as read
 
     def __post_init__(self) -> None:
         self.was_closed = self.order.state in CLOSED
+        self.row = repo.row_values(self.order)
 
 
 def load_visible(conn: Connection, order_id: int, actor: Actor, *, lock: bool = False) -> Order:
@@ -71,7 +73,13 @@ def save_changes(conn: Connection, loaded: Sequence[Loaded], now: datetime) -> N
         for item in loaded
         for message in dispute_notifications.messages_for(item.order, item.order.new_timeline)
     ]
-    order_writes.save_many(conn, [item.order for item in loaded], now, messages)
+    order_writes.save_many(
+        conn,
+        [item.order for item in loaded],
+        now,
+        messages,
+        read_as={item.order.id: item.row for item in loaded if item.order.id is not None},
+    )
 
 
 def fire_due(order: Order, now: datetime) -> bool:

@@ -58,14 +58,17 @@ def sync_many(conn: Connection, wanted: Mapping[int, Iterable[WantedDeadline]]) 
             deadlines.c.status,
         ).where(deadlines.c.order_id.in_(list(wanted)))
     ).all()
-    have: dict[tuple[int, str], Any] = {(r.order_id, r.kind): r for r in rows}
+    have: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        have.setdefault(r.order_id, {})[r.kind] = r
     new: list[dict[str, Any]] = []
     moved: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
     for order_id, wanted_deadlines in wanted.items():
         want = {str(d.kind): d.due_at for d in wanted_deadlines}
+        rows_of_order = have.get(order_id, {})
         for kind, due_at in want.items():
-            row = have.get((order_id, kind))
+            row = rows_of_order.get(kind)
             if row is None:
                 new.append(
                     {
@@ -78,10 +81,10 @@ def sync_many(conn: Connection, wanted: Mapping[int, Iterable[WantedDeadline]]) 
                 )
             elif row.due_at != due_at or row.status not in (PENDING, CLAIMED):
                 moved.append({"_id": row.id, "due_at": due_at})
-        for (row_order, kind), row in have.items():
+        for kind, row in rows_of_order.items():
             # A claimed row is left to the worker holding it: it will find the deadline
             # no longer applies and mark it obsolete.
-            if row_order == order_id and kind not in want and row.status == PENDING:
+            if kind not in want and row.status == PENDING:
                 dropped.append({"_id": row.id})
     if new:
         conn.execute(insert(deadlines), new)

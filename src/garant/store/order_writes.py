@@ -10,7 +10,7 @@ whatever the number of orders, so a sweep batch of a thousand orders costs what 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,34 +41,46 @@ def save_many(
     orders: Sequence[Order],
     now: datetime,
     messages: Sequence[outbox.Message] = (),
+    read_as: Mapping[int, dict[str, Any]] | None = None,
 ) -> None:
-    """Save changed orders, each checked against the version it was read at."""
+    """Save changed orders, each checked against the version it was read at. ``read_as``
+    (order id → ``row_values`` when loaded) lets only the columns that changed be written."""
     if not orders:
         outbox.append(conn, messages)
         return
-    _update_rows(conn, orders)
+    _update_rows(conn, orders, read_as or {})
     _write_changes(conn, orders, now, messages)
 
 
-def _update_rows(conn: Connection, orders: Sequence[Order]) -> None:
-    rows = []
+def _update_rows(
+    conn: Connection, orders: Sequence[Order], read_as: Mapping[int, dict[str, Any]]
+) -> None:
+    """One executemany per shape of change: a sweep batch of auto-cancellations changes the
+    same few columns of every order, so it is one statement, and a narrow one."""
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for order in orders:
         assert order.id is not None
         values = row_values(order)
+        before = read_as.get(order.id)
+        if before is not None:
+            values = {k: v for k, v in values.items() if before.get(k) != v}
         values["version"] = order.version + 1
-        rows.append({**values, "_id": order.id, "_read_version": order.version})
-    stmt = (
-        update(t.orders)
-        .where(
-            and_(
-                t.orders.c.id == bindparam("_id"),
-                t.orders.c.version == bindparam("_read_version"),
+        row = {**values, "_id": order.id, "_read_version": order.version}
+        shapes.setdefault(tuple(sorted(values)), []).append(row)
+    updated = 0
+    for columns, rows in shapes.items():
+        stmt = (
+            update(t.orders)
+            .where(
+                and_(
+                    t.orders.c.id == bindparam("_id"),
+                    t.orders.c.version == bindparam("_read_version"),
+                )
             )
+            .values({name: bindparam(name) for name in columns})
         )
-        .values({name: bindparam(name) for name in rows[0] if not name.startswith("_")})
-    )
-    result = conn.execute(stmt, rows)
-    if result.rowcount != len(rows):
+        updated += conn.execute(stmt, rows).rowcount
+    if updated != len(orders):
         _raise_conflict(conn, orders)
     for order in orders:
         order.version += 1
