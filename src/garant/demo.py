@@ -418,7 +418,7 @@ def run_demo(*, port: int | None = None, serve: bool = True, echo: Echo = print)
 def _serve_with_worker(app: Garant, echo: Echo) -> None:
     import uvicorn
 
-    from garant.api.app import create_app
+    from garant.asgi import create_app
     from garant.worker import run_worker
 
     stop = threading.Event()

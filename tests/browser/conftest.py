@@ -10,7 +10,7 @@ The sites run on SQLite only: what the pages show does not depend on the databas
 other suites already run every service on PostgreSQL. The demo data (``garant.demo.build_demo``:
 accounts for each role, orders at every stage, disputes) is built once per test session into a
 SQLite file and its evidence directory; each site copies both and starts
-``uvicorn --factory garant.api.app:create_app`` on them, sandbox on, on a free port, stopped
+``uvicorn --factory garant.asgi:create_app`` on them, sandbox on, on a free port, stopped
 by its PID afterwards. ``site`` is shared by a module's tests (each journey takes its own demo
 order); a journey that moves the sandbox clock takes ``own_site``, a site of its own.
 """
@@ -314,7 +314,7 @@ def serve(demo: DemoData, browser: Browser, directory: Path) -> Iterator[Site]:
     log_path = directory / "server.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "garant.api.app:create_app",
+            [sys.executable, "-m", "uvicorn", "--factory", "garant.asgi:create_app",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip

@@ -45,7 +45,7 @@ def server(db_url: str, tmp_path: Path) -> Iterator[Server]:
            "GARANT_CARRIER_POLLING": "false"}
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "garant.api.app:create_app",
+        [sys.executable, "-m", "uvicorn", "--factory", "garant.asgi:create_app",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )

@@ -19,7 +19,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from garant.api.app import create_app
+from garant.asgi import create_app
 
 S10 = "RR123456785CN"  # a valid UPU S10 number (check digit 5)
 

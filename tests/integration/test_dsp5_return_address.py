@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from garant.api.app import create_app
 from garant.app import Garant
+from garant.asgi import create_app
 from garant.services import users
 from garant.store import schema as t
 

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from pypdf import PdfReader
 
-from garant.api.app import create_app
 from garant.app import Garant
+from garant.asgi import create_app
 from garant.clock import FixedClock
 from garant.services import disputes, evidence, messages, users
 

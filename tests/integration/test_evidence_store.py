@@ -38,7 +38,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from garant.api.app import create_app
+from garant.asgi import create_app
 
 PARIS = ((48.0, 51.0, 24.0), (2.0, 21.0, 7.0))
 

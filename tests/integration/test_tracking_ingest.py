@@ -25,7 +25,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from garant.api.app import create_app
+from garant.asgi import create_app
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers"
 JOURNEY = FIXTURES / "17track" / "tracking_updated_delivered.json"  # LX123123127CN → La Poste

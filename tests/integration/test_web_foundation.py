@@ -30,7 +30,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from garant.api.app import create_app
+from garant.asgi import create_app
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 NBSP = "\u00a0"

@@ -1,4 +1,5 @@
-"""The FastAPI application: API under /api/v1, OpenAPI at /api/docs."""
+"""The API: routes under /api/v1, OpenAPI at /api/docs. ``garant.asgi`` composes it with the
+web pages into the application that is served."""
 
 from __future__ import annotations
 
@@ -17,10 +18,9 @@ from garant.api import (
     tracking,
 )
 from garant.app import Garant
-from garant.web.app import install as install_web_pages
 
 
-def create_app(garant: Garant | None = None) -> FastAPI:
+def create_api(garant: Garant | None = None) -> FastAPI:
     garant = garant or Garant.from_settings()
     app = FastAPI(
         title="Garant",
@@ -40,5 +40,4 @@ def create_app(garant: Garant | None = None) -> FastAPI:
     app.include_router(notifications.router)
     app.include_router(messages.router)
     app.include_router(evidence.router)
-    install_web_pages(app)  # the web pages under "/"; last: it wraps the error handlers
     return app

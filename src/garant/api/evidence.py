@@ -7,9 +7,7 @@ so a client cannot make the server spool an unbounded stream to memory or disk.
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -21,6 +19,7 @@ from garant.api.auth import ActorDep, GarantDep
 from garant.domain.errors import InvalidInput
 from garant.domain.evidence import EvidenceTooLarge, Limits, accepted_text, megabytes
 from garant.domain.orders import Actor
+from garant.http_common import content_disposition
 from garant.services import evidence as service
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
@@ -158,18 +157,10 @@ def _file(garant: Any, actor: Actor, evidence_id: int, *, original: bool | None)
         headers={
             # Always a download, never rendered in our origin: a PDF or a picture from a
             # stranger must not run or be sniffed into something that runs.
-            "Content-Disposition": _disposition(filename),
+            "Content-Disposition": content_disposition(filename),
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",
             "Cache-Control": "private, no-cache",
             "X-Evidence-SHA256": hashlib.sha256(data).hexdigest(),
         },
     )
-
-
-def _disposition(filename: str) -> str:
-    # RFC 6266: an ASCII fallback for old clients, and the exact name in UTF-8.
-    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    fallback = "".join(c if c.isprintable() and c not in '"\\%' else "_" for c in fallback)
-    exact = quote(filename, safe="")
-    return f"attachment; filename=\"{fallback or 'evidence'}\"; filename*=UTF-8''{exact}"

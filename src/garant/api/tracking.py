@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from threading import Lock
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -12,8 +9,9 @@ from fastapi.responses import JSONResponse
 
 from garant.api.auth import ActorDep, GarantDep
 from garant.carriers import aftership, track17
-from garant.domain.errors import DomainError, NotAllowed
+from garant.domain.errors import NotAllowed
 from garant.domain.transitions import Role
+from garant.http_common import TooManyRequests, public_lookup_wait
 from garant.notify.webhooks import WebhookVerificationError, verify
 from garant.services import ingest as ingest_service
 from garant.services.tracking import public_view
@@ -21,42 +19,11 @@ from garant.services.tracking import public_view
 router = APIRouter(prefix="/api/v1/tracking", tags=["tracking"])
 
 
-class _RateLimit:
-    """A sliding minute per client address: enough to keep a scraper from walking numbers."""
-
-    def __init__(self) -> None:
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = Lock()
-
-    def allow(self, key: str, per_minute: int) -> float:
-        """0 when allowed, else the seconds to wait."""
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - 60:
-                hits.popleft()
-            if len(hits) >= per_minute:
-                return 60 - (now - hits[0])
-            hits.append(now)
-            if len(self._hits) > 10_000:  # forget idle clients
-                self._hits = {k: v for k, v in self._hits.items() if v}
-            return 0.0
-
-
-class TooManyRequests(DomainError):
-    code = "rate_limited"
-    http_status = 429
-
-
 @router.get("/{number}", summary="TRK-1: the public timeline of a tracking number")
 def track(number: str, request: Request, garant: GarantDep) -> JSONResponse:
-    client = request.client.host if request.client else "unknown"
-    limits = request.app.state.__dict__.setdefault("tracking_limits", _RateLimit())
-    wait = limits.allow(client, garant.settings.public_tracking_per_minute)
+    wait = public_lookup_wait(request, garant.settings.public_tracking_per_minute)
     if wait:
-        raise TooManyRequests(
-            f"too many look-ups; try again in {int(wait) + 1} s", retry_after=int(wait) + 1
-        )
+        raise TooManyRequests(f"too many look-ups; try again in {wait} s", retry_after=wait)
     if not 4 <= len(number) <= 64:
         return JSONResponse(public_view(garant, number[:64] or "?"))
     return JSONResponse(public_view(garant, number))

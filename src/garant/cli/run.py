@@ -25,7 +25,7 @@ def serve(
     """Serve the API (/api/v1, docs at /api/docs). Deadlines need `garant worker` beside it."""
     import uvicorn
 
-    from garant.api.app import create_app
+    from garant.asgi import create_app
 
     with open_garant() as garant:
         # Migrating is a deliberate step (`garant db upgrade`), never a side effect of a start:

@@ -1,5 +1,5 @@
 """The web pages under "/", beside the API: ``install(app)`` is called by
-``garant.api.app.create_app`` as its last step (it wraps the API's error handlers, so it must
+``garant.asgi.create_app`` as its last step (it wraps the API's error handlers, so it must
 come after them).
 
 What it adds: signed sessions, security headers, /static, the page routers (each area has

@@ -15,11 +15,11 @@ from fastapi import Request, UploadFile
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from garant.api.evidence import _disposition
 from garant.app import Garant
 from garant.domain.errors import DomainError, NotFound
 from garant.domain.evidence import EvidenceTooLarge, accepted_text, megabytes
 from garant.domain.orders import Actor
+from garant.http_common import content_disposition
 from garant.services import evidence
 from garant.web.rendering import redirect_with_flash
 
@@ -120,7 +120,7 @@ def evidence_download(
     data, content_type, filename = evidence.read(
         garant, actor=actor, evidence_id=evidence_id, original=None
     )
-    disposition = _disposition(filename)
+    disposition = content_disposition(filename)
     if inline_images and content_type.startswith("image/"):
         disposition = "inline" + disposition.removeprefix("attachment")
     return Response(

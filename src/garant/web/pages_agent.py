@@ -28,9 +28,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from garant.api.evidence import _disposition
 from garant.domain.disputes import RESOLUTION_LABELS, ResolutionKind
 from garant.domain.errors import ConfirmationRequired, DomainError, InvalidInput, NotFound
+from garant.http_common import content_disposition
 from garant.services import agent_queue, casefile, disputes, evidence, messages
 from garant.services import orders as order_service
 from garant.services.users import User
@@ -458,7 +458,7 @@ def original_evidence(
         media_type=content_type,
         headers={
             # A download, never shown in our origin: a stranger's file must not run here.
-            "Content-Disposition": _disposition(filename),
+            "Content-Disposition": content_disposition(filename),
             "Content-Security-Policy": "default-src 'none'; sandbox",
             "Cache-Control": "private, no-store",
             "X-Evidence-SHA256": hashlib.sha256(data).hexdigest(),

@@ -24,11 +24,11 @@ from babel.dates import format_skeleton
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from garant.api.tracking import TooManyRequests, _RateLimit
 from garant.carriers.numbers import detect
 from garant.domain.diagnosis_texts import CARRIER_NAMES
 from garant.domain.statuses import STATUSES
 from garant.domain.tracking import SubStatus, TrackingStatus, buyer_status_code
+from garant.http_common import TooManyRequests, public_lookup_wait
 from garant.services.tracking import public_view
 from garant.web.formatting import as_datetime
 from garant.web.i18n import Translator
@@ -72,12 +72,9 @@ def parcel(request: Request, numero: str) -> Response:
 def _lookup(request: Request, raw: str) -> Response:
     garant = garant_of(request)
     number = "".join(raw.split())[:MAX_NUMBER]  # spaces typed in the middle do not count
-    client = request.client.host if request.client else "unknown"
     # The API's own limiter: a scraper gets no more numbers through the pages than through it.
-    limits = request.app.state.__dict__.setdefault("tracking_limits", _RateLimit())
-    wait = limits.allow(client, garant.settings.public_tracking_per_minute)
-    if wait:
-        seconds = int(wait) + 1
+    seconds = public_lookup_wait(request, garant.settings.public_tracking_per_minute)
+    if seconds:
         error = TooManyRequests(f"too many look-ups; try again in {seconds} s", retry_after=seconds)
         response = render_with_problem(
             request,
