@@ -25,6 +25,7 @@ from garant.domain.errors import IllegalTransition, InvalidInput
 from garant.services.deadlines import SweepStats, sweep
 from garant.services.orders import perform, settle_refund
 from garant.settings import Settings
+from garant.store import bulk
 from garant.store import deadlines as deadline_store
 from garant.store import schema as t
 from garant.store.db import make_engine
@@ -272,20 +273,22 @@ def test_can3_worker_and_seller_lock_in_the_same_order_no_deadlock_pg(
 
     seller_about_to_write = threading.Event()
     worker_holds_row = threading.Event()
-    real_update, real_still_mine = deadline_store.update, deadline_store.still_mine
+    real_update, real_still_mine = bulk.update_many, deadline_store.still_mine
 
-    def update(table: Any) -> Any:
-        if threading.current_thread().name == "seller" and not seller_about_to_write.is_set():
-            seller_about_to_write.set()
-            worker_holds_row.wait(timeout=1.0)
-        return real_update(table)
+    def update(conn: Any, table: Any, rows: Any, **kw: Any) -> int:
+        about_deadlines = table.name == "deadlines" and rows
+        if about_deadlines and threading.current_thread().name == "seller":
+            if not seller_about_to_write.is_set():
+                seller_about_to_write.set()
+                worker_holds_row.wait(timeout=1.0)
+        return real_update(conn, table, rows, **kw)
 
     def still_mine(conn: Any, deadline_ids: list[int], worker: str) -> set[int]:
         mine = real_still_mine(conn, deadline_ids, worker)
         worker_holds_row.set()
         return mine
 
-    monkeypatch.setattr(deadline_store, "update", update)
+    monkeypatch.setattr(bulk, "update_many", update)
     monkeypatch.setattr(deadline_store, "still_mine", still_mine)
     results: dict[str, Any] = {}
 

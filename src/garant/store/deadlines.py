@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 
+from garant.store import bulk
 from garant.store.schema import deadlines
 
 PENDING, CLAIMED, DONE, OBSOLETE, CANCELLED, FAILED = (
@@ -88,26 +89,20 @@ def sync_many(conn: Connection, wanted: Mapping[int, Iterable[WantedDeadline]]) 
                 dropped.append({"_id": row.id})
     if new:
         conn.execute(insert(deadlines), new)
-    if moved:
-        conn.execute(
-            update(deadlines)
-            .where(deadlines.c.id == bindparam("_id"))
-            .values(
-                due_at=bindparam("due_at"),
-                status=PENDING,
-                claimed_by=None,
-                lease_until=None,
-                attempts=0,
-                last_error=None,
-                fired_at=None,
-            ),
-            moved,
-        )
-    if dropped:
-        conn.execute(
-            update(deadlines).where(deadlines.c.id == bindparam("_id")).values(status=CANCELLED),
-            dropped,
-        )
+    bulk.update_many(
+        conn,
+        deadlines,
+        moved,
+        const={
+            "status": PENDING,
+            "claimed_by": None,
+            "lease_until": None,
+            "attempts": 0,
+            "last_error": None,
+            "fired_at": None,
+        },
+    )
+    bulk.update_many(conn, deadlines, dropped, const={"status": CANCELLED})
 
 
 def claim(
@@ -154,19 +149,13 @@ def finish(conn: Connection, outcomes: Mapping[int, bool], worker: str, now: dat
     return how many were still this worker's."""
     if not outcomes:
         return 0
-    result = conn.execute(
-        update(deadlines)
-        .where(
-            and_(
-                deadlines.c.id == bindparam("_id"),
-                deadlines.c.status == CLAIMED,
-                deadlines.c.claimed_by == worker,
-            )
-        )
-        .values(status=bindparam("_status"), fired_at=now, lease_until=None),
-        [{"_id": i, "_status": DONE if applied else OBSOLETE} for i, applied in outcomes.items()],
+    return bulk.update_many(
+        conn,
+        deadlines,
+        [{"_id": i, "status": DONE if applied else OBSOLETE} for i, applied in outcomes.items()],
+        const={"fired_at": now, "lease_until": None},
+        where=[deadlines.c.status == CLAIMED, deadlines.c.claimed_by == worker],
     )
-    return int(result.rowcount)
 
 
 def release_after_error(conn: Connection, errors: Mapping[int, str], worker: str) -> None:
@@ -178,29 +167,19 @@ def release_after_error(conn: Connection, errors: Mapping[int, str], worker: str
             select(deadlines.c.id, deadlines.c.attempts).where(deadlines.c.id.in_(list(errors)))
         ).all()
     )
-    conn.execute(
-        update(deadlines)
-        .where(
-            and_(
-                deadlines.c.id == bindparam("_id"),
-                deadlines.c.claimed_by == worker,
-                deadlines.c.status == CLAIMED,
-            )
-        )
-        .values(
-            status=bindparam("_status"),
-            claimed_by=None,
-            lease_until=None,
-            last_error=bindparam("_error"),
-        ),
+    bulk.update_many(
+        conn,
+        deadlines,
         [
             {
                 "_id": i,
-                "_status": FAILED if attempts.get(i, MAX_ATTEMPTS) >= MAX_ATTEMPTS else PENDING,
-                "_error": error[:2000],
+                "status": FAILED if attempts.get(i, MAX_ATTEMPTS) >= MAX_ATTEMPTS else PENDING,
+                "last_error": error[:2000],
             }
             for i, error in errors.items()
         ],
+        const={"claimed_by": None, "lease_until": None},
+        where=[deadlines.c.claimed_by == worker, deadlines.c.status == CLAIMED],
     )
 
 

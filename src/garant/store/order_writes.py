@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, insert, select
 
 from garant.domain.orders import Order, TimelineEntry
 from garant.domain.statuses import status
+from garant.store import bulk, outbox
 from garant.store import deadlines as deadline_store
-from garant.store import outbox
 from garant.store import schema as t
 from garant.store.disputes import dispute_values, return_values
 from garant.store.orders import VersionConflict, row_values
@@ -67,19 +67,7 @@ def _update_rows(
         values["version"] = order.version + 1
         row = {**values, "_id": order.id, "_read_version": order.version}
         shapes.setdefault(tuple(sorted(values)), []).append(row)
-    updated = 0
-    for columns, rows in shapes.items():
-        stmt = (
-            update(t.orders)
-            .where(
-                and_(
-                    t.orders.c.id == bindparam("_id"),
-                    t.orders.c.version == bindparam("_read_version"),
-                )
-            )
-            .values({name: bindparam(name) for name in columns})
-        )
-        updated += conn.execute(stmt, rows).rowcount
+    updated = sum(bulk.update_many(conn, t.orders, rows) for rows in shapes.values())
     if updated != len(orders):
         _raise_conflict(conn, orders)
     for order in orders:
@@ -138,8 +126,7 @@ def _write_changes(
             timeline.append(_timeline_row(order.id, entry))
             out.append(_timeline_message(order, entry))
     for table, rows in ((t.ledger_entries, ledger), (t.refunds, refunds), (t.timeline, timeline)):
-        if rows:
-            conn.execute(insert(table), rows)
+        bulk.insert_many(conn, table, rows)
     outbox.append(conn, out)
     deadline_store.sync_many(conn, {o.id: o.deadlines() for o in orders if o.id is not None})
     for order in orders:
@@ -208,14 +195,7 @@ def _upsert(
         ).scalars()
         for (obj, _), new_id in zip(new, ids, strict=True):
             set_id(obj, int(new_id))
-    if old:
-        columns = [name for name in old[0] if name != "_id"]
-        conn.execute(
-            update(table)
-            .where(table.c.id == bindparam("_id"))
-            .values({name: bindparam(name) for name in columns}),
-            old,
-        )
+    bulk.update_many(conn, table, old)
 
 
 def _set_id(obj: Any, new_id: int) -> None:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
+from garant.store import bulk
 from garant.store.schema import outbox
 
 
@@ -26,11 +27,12 @@ class Message:
 
 
 def append(conn: Connection, messages: Sequence[Message]) -> int:
-    """Write the messages in one statement (an executemany); return how many."""
+    """Write the messages in one statement; return how many."""
     if not messages:
         return 0
-    conn.execute(
-        insert(outbox),
+    bulk.insert_many(
+        conn,
+        outbox,
         [
             {
                 "topic": m.topic,
