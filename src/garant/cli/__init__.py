@@ -5,6 +5,7 @@ the root ``app`` when imported.
 """
 
 from garant.cli import ops, orders, people, run, tracking  # noqa: F401  (they register their commands)
+from garant.cli import bench  # noqa: F401  (after run: it adds to `garant bench`)
 from garant.cli._base import app
 
 __all__ = ["app"]

@@ -1,0 +1,50 @@
+"""`garant bench api` and `garant bench scale` (the other benchmarks are in ``cli/run.py``).
+
+With ``--json`` the figures are printed one JSON object per line on stdout and everything a
+person reads (method, progress, table) goes to stderr, so a script can read stdout alone.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import typer
+
+from garant.cli.run import bench_app
+
+
+def _echo(as_json: bool) -> Callable[[str], None]:
+    return (lambda line: typer.echo(line, err=True)) if as_json else typer.echo
+
+
+@bench_app.command("api")
+def bench_api(
+    database: str = typer.Option(
+        "both", "--database", help="sqlite, postgres or both (PostgreSQL skipped without a URL)."
+    ),
+    duration: float = typer.Option(10.0, "--duration", min=1, help="Seconds of load per route."),
+    warmup: float = typer.Option(2.0, "--warmup", min=0, help="Seconds of load first, not counted."),
+    connections: int = typer.Option(32, "--connections", min=1, help="Open connections."),
+    orders: int = typer.Option(24, "--orders", min=2, help="Orders of the benchmark's buyer."),
+    pg_url: str | None = typer.Option(
+        None, "--pg-url", help="PostgreSQL server URL; default GARANT_BENCH_DATABASE_URL or "
+        "GARANT_TEST_DATABASE_URL. A scratch database is created on it and dropped afterwards."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="One JSON line per figure on stdout."),
+) -> None:
+    """GET one order, the order list and public tracking under uvicorn, each beside a bare
+    Starlette app serving the same JSON (wrk, 32 connections): req/s, p50, p99."""
+    from garant.tools.bench_api import run_api_bench
+    from garant.tools.bench_json import emit
+
+    if database not in ("sqlite", "postgres", "both"):
+        raise typer.BadParameter("use sqlite, postgres or both", param_hint="--database")
+    report = run_api_bench(database=database, duration=duration, warmup=warmup,
+                           connections=connections, orders=orders, pg_url=pg_url,
+                           echo=_echo(as_json))
+    if as_json:
+        for result in report.results:
+            emit(result.figure(), sys.stdout)
+    if not report.all_checked:
+        raise typer.Exit(1)
