@@ -48,3 +48,41 @@ def bench_api(
             emit(result.figure(), sys.stdout)
     if not report.all_checked:
         raise typer.Exit(1)
+
+
+@bench_app.command("scale")
+def bench_scale(
+    orders: int = typer.Option(..., "--orders", min=1, help="N: orders to load (by COPY)."),
+    reference: int = typer.Option(10_000, "--reference", min=11, help="The size N is compared with."),
+    samples: int = typer.Option(500, "--samples", min=1, help="Calls per measure and size."),
+    max_seconds: float = typer.Option(
+        60.0, "--max-seconds", min=1, help="Stop a measure after this long (50 calls at least)."
+    ),
+    explain: bool = typer.Option(
+        False, "--explain", help="EXPLAIN (ANALYZE, BUFFERS) of the slowest statements at N."
+    ),
+    pg_url: str | None = typer.Option(
+        None, "--pg-url", help="PostgreSQL server URL; default GARANT_BENCH_DATABASE_URL or "
+        "GARANT_TEST_DATABASE_URL. A scratch database is created on it and dropped afterwards."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="One JSON line per figure on stdout."),
+) -> None:
+    """Order read and list p99 at N orders beside 10,000, in one run (PostgreSQL)."""
+    from garant.cli._base import fail
+    from garant.tools.bench_json import emit
+    from garant.tools.bench_scale import run_scale_bench
+    from garant.tools.scratch_db import postgres_server_url
+
+    server = postgres_server_url(pg_url)
+    if server is None:
+        fail("garant bench scale needs PostgreSQL: --pg-url, GARANT_BENCH_DATABASE_URL or "
+             "GARANT_TEST_DATABASE_URL")
+    if not 10 < reference <= orders:
+        fail(f"--orders must be at least --reference ({reference:,})")
+    report = run_scale_bench(n=orders, server_url=server, reference=reference, samples=samples,
+                             max_seconds=max_seconds, with_explain=explain, echo=_echo(as_json))
+    if as_json:
+        for figure in report.figures():
+            emit(figure, sys.stdout)
+    if not report.checked:
+        raise typer.Exit(1)
