@@ -24,7 +24,9 @@ def bench_api(
         "both", "--database", help="sqlite, postgres or both (PostgreSQL skipped without a URL)."
     ),
     duration: float = typer.Option(10.0, "--duration", min=1, help="Seconds of load per route."),
-    warmup: float = typer.Option(2.0, "--warmup", min=0, help="Seconds of load first, not counted."),
+    warmup: float = typer.Option(
+        2.0, "--warmup", min=0, help="Seconds of load first, not counted."
+    ),
     connections: int = typer.Option(32, "--connections", min=1, help="Open connections."),
     orders: int = typer.Option(24, "--orders", min=2, help="Orders of the benchmark's buyer."),
     pg_url: str | None = typer.Option(
@@ -53,7 +55,9 @@ def bench_api(
 @bench_app.command("scale")
 def bench_scale(
     orders: int = typer.Option(..., "--orders", min=1, help="N: orders to load (by COPY)."),
-    reference: int = typer.Option(10_000, "--reference", min=11, help="The size N is compared with."),
+    reference: int = typer.Option(
+        10_000, "--reference", min=11, help="The size N is compared with."
+    ),
     samples: int = typer.Option(500, "--samples", min=1, help="Calls per measure and size."),
     max_seconds: float = typer.Option(
         60.0, "--max-seconds", min=1, help="Stop a measure after this long (50 calls at least)."

@@ -24,10 +24,10 @@ import os
 import platform
 import tempfile
 import time
-from datetime import UTC, datetime
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +41,9 @@ from garant.tools.scratch_db import (
     describe,
     postgres_server_url,
     safe,
-    unreachable,
     scratch_postgres,
     scratch_sqlite,
+    unreachable,
 )
 from garant.tools.servers import Server, servers, uvicorn_options
 
@@ -260,7 +260,8 @@ def _bench_database(
     echo(f"{name}: {describe(name, url)}; seeded {len(seeded.order_ids)} orders in "
          f"{time.monotonic() - started:.1f} s")
     routes = [
-        Route("order", "GET /api/v1/orders/{id}", f"/api/v1/orders/{seeded.tracked_order_id}", True),
+        Route("order", "GET /api/v1/orders/{id}", f"/api/v1/orders/{seeded.tracked_order_id}",
+              True),
         Route("list", "GET /api/v1/orders?limit=20", "/api/v1/orders?limit=20", True),
         Route("tracking", "GET /api/v1/tracking/{number}",
               f"/api/v1/tracking/{seeded.tracking_number}", False),
@@ -293,7 +294,7 @@ def _bench_database(
                                        token=auth, expect=expect)
                 loads[server.name] = load_tool.run_load(
                     url_, seconds=duration, connections=connections, token=auth, expect=expect)
-            json_ok = same_json(garant, route, token, cap) and same_json(baseline, route, token, cap)
+            json_ok = all(same_json(s, route, token, cap) for s in (garant, baseline))
             g, b = loads["garant"], loads["baseline"]
             clean = g.bad == g.errors == b.bad == b.errors == 0
             note = "" if clean else (f"garant {g.bad} bad/{g.errors} errors, baseline "

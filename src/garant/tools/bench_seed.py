@@ -56,7 +56,9 @@ class _Seeder:
         body = f"{self.serial:08d}"
         return f"LX{body}{s10_check_digit(body)}CN"
 
-    def step(self, order_id: int, actor: Actor, action: str, hours: float = 3, **params: Any) -> None:
+    def step(
+        self, order_id: int, actor: Actor, action: str, hours: float = 3, **params: Any
+    ) -> None:
         self.clock.advance(timedelta(hours=hours))
         order_service.perform(
             self.app, order_id=order_id, actor=actor, action=action, params=params

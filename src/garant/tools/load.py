@@ -159,6 +159,8 @@ async def _python_load(
     latencies.sort()
 
     def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else 0.0
+        if not latencies:
+            return 0.0
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
     return Load(len(latencies), elapsed, pct(0.50), pct(0.99), counts["bad"], counts["errors"])

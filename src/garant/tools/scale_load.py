@@ -128,7 +128,9 @@ def read_templates(engine: Engine, order_ids: list[int]) -> list[_Template]:
                 fields = []
                 for column, value in zip(cols, values, strict=True):
                     ph = _placeholder(table.name, column, value, numbers)
-                    fields.append(ph if ph is not None else value.replace("{", "{{").replace("}", "}}"))
+                    if ph is None:  # kept as it is: braces escaped for str.format
+                        ph = value.replace("{", "{{").replace("}", "}}")
+                    fields.append(ph)
                 templates[order].lines.setdefault(table.name, []).append("\t".join(fields))
         return [templates[o] for o in order_ids]
     finally:
@@ -189,16 +191,17 @@ def add_users(engine: Engine, buyers: int, now_iso: str) -> Layout:
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        cur.execute("SELECT coalesce(max(id), 0) FROM users")
-        first = int(cur.fetchone()[0]) + 1
-        cur.execute("SELECT coalesce(max(id), 0) FROM orders")
-        first_order = int(cur.fetchone()[0]) + 1
+        cur.execute("SELECT (SELECT coalesce(max(id), 0) FROM users), "
+                    "(SELECT coalesce(max(id), 0) FROM orders)")
+        top_user, top_order = cur.fetchall()[0]
+        first, first_order = int(top_user) + 1, int(top_order) + 1
         with cur.copy("COPY users (id, name, email, role, locale, created_at) FROM STDIN") as copy:
             for i in range(buyers + SELLERS):
                 role = "buyer" if i < buyers else "seller"
                 copy.write_row((first + i, f"Scale {role} {i}", f"{role}{i}@scale.garant", role,
                                 "fr", now_iso))
-        cur.execute("SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))")
+        cur.execute("SELECT setval(pg_get_serial_sequence('users', 'id'), "
+                    "(SELECT max(id) FROM users))")
         raw.commit()
     finally:
         raw.close()

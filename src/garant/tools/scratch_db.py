@@ -97,4 +97,5 @@ def describe(name: str, url: str) -> str:
     finally:
         engine.dispose()
     u = make_url(_psycopg(url))
-    return f"PostgreSQL {version} at {u.host or 'localhost'}:{u.port or 5432} (database {u.database})"
+    where = f"{u.host or 'localhost'}:{u.port or 5432}"
+    return f"PostgreSQL {version} at {where} (database {u.database})"
