@@ -54,6 +54,7 @@ from garant.store import schema as t
 from garant.store.db import make_engine
 from garant.store.migrate import upgrade
 from garant.store.policies import publish_policy
+from garant.tools.bench_json import Figure
 
 Echo = Callable[[str], None]
 SWEEP, CLAIM = "sweep", "claim"
@@ -651,6 +652,26 @@ def _bench_one(db: Database, report: BenchReport, echo: Echo) -> None:
                 f"{db.name}: {mode} x{workers}: {result.done:,} in {seconds:.2f} s "
                 f"= {result.rate:,.0f}/s"
             )
+
+
+def figures(report: BenchReport) -> list[Figure]:
+    """One figure per database and worker count (``--json``): transitions/s beside raw
+    claims/s; checked when both runs passed their checks (exactly once, ledger balanced)."""
+    out = []
+    for db in dict.fromkeys(r.database for r in report.results):
+        for w in WORKER_COUNTS:
+            s, c = report.result(db, SWEEP, w), report.result(db, CLAIM, w)
+            out.append(
+                Figure(
+                    measure="deadline sweep",
+                    database=db,
+                    workers=w,
+                    garant_per_s=round(s.rate, 1),
+                    baseline_per_s=round(c.rate, 1),
+                    checked=s.ok and c.ok,
+                )
+            )
+    return out
 
 
 def _safe(url: str) -> str:

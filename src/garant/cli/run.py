@@ -78,13 +78,23 @@ def bench_deadlines(
         "A scratch database is created on it and dropped afterwards.",
     ),
     sqlite_only: bool = typer.Option(False, "--sqlite-only", help="Skip PostgreSQL."),
+    as_json: bool = typer.Option(
+        False, "--json", help="One JSON line per figure on stdout; the method goes to stderr."
+    ),
 ) -> None:
     """Deadline sweep throughput (1 and 2 worker processes) beside the raw claim rate."""
-    from garant.bench import run_deadline_bench
+    import sys
+
+    from garant.bench import figures, run_deadline_bench
+    from garant.tools.bench_json import emit
 
     report = run_deadline_bench(
-        n=n, batch=batch, pg_url=pg_url, sqlite_only=sqlite_only, echo=typer.echo
+        n=n, batch=batch, pg_url=pg_url, sqlite_only=sqlite_only,
+        echo=(lambda line: typer.echo(line, err=True)) if as_json else typer.echo,
     )
+    if as_json:
+        for figure in figures(report):
+            emit(figure, sys.stdout)
     if not report.all_checks_passed:
         raise typer.Exit(1)
 
