@@ -276,11 +276,10 @@ def test_can3_worker_and_seller_lock_in_the_same_order_no_deadlock_pg(
     real_update, real_still_mine = bulk.update_many, deadline_store.still_mine
 
     def update(conn: Any, table: Any, rows: Any, **kw: Any) -> int:
-        about_deadlines = table.name == "deadlines" and rows
-        if about_deadlines and threading.current_thread().name == "seller":
-            if not seller_about_to_write.is_set():
-                seller_about_to_write.set()
-                worker_holds_row.wait(timeout=1.0)
+        seller = threading.current_thread().name == "seller"
+        if table.name == "deadlines" and rows and seller and not seller_about_to_write.is_set():
+            seller_about_to_write.set()
+            worker_holds_row.wait(timeout=1.0)
         return real_update(conn, table, rows, **kw)
 
     def still_mine(conn: Any, deadline_ids: list[int], worker: str) -> set[int]:

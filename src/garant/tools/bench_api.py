@@ -104,7 +104,7 @@ def garant_app() -> Any:
     can be checked exactly (reading a stopped clock costs what reading the system's does)."""
     from datetime import datetime
 
-    from garant.api.app import create_app
+    from garant.asgi import create_app
     from garant.app import Garant
     from garant.clock import FixedClock
 
@@ -317,7 +317,7 @@ def method_lines(
         f"on {' and '.join(databases) or 'no database'}; not timed.",
         "  Routes: GET one order (bearer token, the parcel's order), GET the buyer's order "
         "list (limit=20, bearer token), GET public tracking of the parcel.",
-        "  Garant: the real app (garant.api.app.create_app), carrier polling off, public "
+        "  Garant: the real app (garant.asgi.create_app), carrier polling off, public "
         "tracking limit raised; baseline: bare Starlette serving the bytes captured from "
         "Garant for the same paths (no database, no auth, no middleware).",
         f"  Servers: python -m uvicorn --factory {' '.join(uvicorn_options())} (the same for "
