@@ -104,8 +104,8 @@ def garant_app() -> Any:
     can be checked exactly (reading a stopped clock costs what reading the system's does)."""
     from datetime import datetime
 
-    from garant.asgi import create_app
     from garant.app import Garant
+    from garant.asgi import create_app
     from garant.clock import FixedClock
 
     garant = Garant.from_settings()
