@@ -7,7 +7,7 @@ is never used: the browser is launched from ``executable_path`` with the flags a
 network needs.
 
 The sites run on SQLite only: what the pages show does not depend on the database, and the
-other suites already run every service on PostgreSQL. The demo data (``garant.demo.build_demo``:
+other suites already run every service on PostgreSQL. The demo data (``tools.demo.build_demo``:
 accounts for each role, orders at every stage, disputes) is built once per test session into a
 SQLite file and its evidence directory; each site copies both and starts
 ``uvicorn --factory garant.asgi:create_app`` on them, sandbox on, on a free port, stopped
@@ -113,10 +113,10 @@ class DemoData:
 def demo_data(tmp_path_factory: pytest.TempPathFactory) -> DemoData:
     from garant.app import Garant
     from garant.clock import SandboxClock
-    from garant.demo import build_demo
     from garant.settings import Settings
     from garant.store import orders as order_store
     from garant.store.migrate import upgrade
+    from garant.tools.demo import build_demo
 
     directory = tmp_path_factory.mktemp("demo")
     database, evidence = directory / "garant.db", directory / "evidence"

@@ -101,7 +101,7 @@ def test_bench_deadlines_json_one_line_per_database_and_workers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The run itself is tested by test_bench_smoke; here its report becomes JSON lines."""
-    import garant.bench as bench
+    import garant.tools.bench_deadlines as bench
 
     def fake_run(**kwargs: Any) -> bench.BenchReport:
         kwargs["echo"]("method and table")

@@ -7,7 +7,13 @@ import os
 
 import pytest
 
-from garant.bench import CLAIM, SWEEP, WORKER_COUNTS, BenchReport, run_deadline_bench
+from garant.tools.bench_deadlines import (
+    CLAIM,
+    SWEEP,
+    WORKER_COUNTS,
+    BenchReport,
+    run_deadline_bench,
+)
 
 N = 200
 BATCH = 50  # several claims per run, so two workers really share the rows

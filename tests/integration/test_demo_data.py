@@ -12,7 +12,6 @@ from sqlalchemy import text
 
 from garant.app import Garant
 from garant.clock import SandboxClock
-from garant.demo import DemoAccounts, build_demo
 from garant.domain.orders import Actor
 from garant.domain.statuses import STATUSES
 from garant.domain.transitions import Role
@@ -22,6 +21,7 @@ from garant.settings import Settings
 from garant.store.db import make_engine
 from garant.store.migrate import upgrade
 from garant.store.schema import metadata
+from garant.tools.demo import DemoAccounts, build_demo
 
 from .helpers import assert_ledger_balanced
 

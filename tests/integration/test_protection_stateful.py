@@ -1,6 +1,6 @@
 """Random buyer-protection histories on a real database (PRT-1..6, DSP-2..7).
 
-A hypothesis state machine (``garant.protection_check``) drives the real services — create,
+A hypothesis state machine (``garant.tools.protection_check``) drives the real services — create,
 pay, ship, deliver, the parcel back and the buyer's CAN-13 choice, confirm, cancel, open a
 dispute, offer, accept, reject, escalate, ask for evidence, decide, accept the decision, appeal,
 return, settle refunds — as the right person and sometimes a wrong one, with a clock it moves
@@ -25,7 +25,7 @@ from datetime import datetime
 import pytest
 
 from garant.domain.order_protection import ProtectionActions
-from garant.protection_check import Report, run_protection_check
+from garant.tools.protection_check import Report, run_protection_check
 
 SEED = 20261102
 

@@ -62,7 +62,7 @@ def demo(
 ) -> None:
     """A fresh sandbox on var/demo.db: demo accounts and an order in every status and every
     cancellation path, then the API and the worker until Ctrl-C."""
-    from garant.demo import run_demo
+    from garant.tools.demo import run_demo
 
     run_demo(port=port, serve=not data_only, echo=typer.echo)
 
@@ -85,7 +85,7 @@ def bench_deadlines(
     """Deadline sweep throughput (1 and 2 worker processes) beside the raw claim rate."""
     import sys
 
-    from garant.bench import figures, run_deadline_bench
+    from garant.tools.bench_deadlines import figures, run_deadline_bench
     from garant.tools.bench_json import emit
 
     report = run_deadline_bench(
@@ -140,7 +140,7 @@ def bench_protection(
     """Random buyer-protection histories (hypothesis state machine) on a real database: the
     ledger invariants (PRT-6) and the windows (PRT-4, DSP-4..6) after every step."""
     try:
-        from garant.protection_check import (
+        from garant.tools.protection_check import (
             NotEmpty,
             Report,
             method_lines,

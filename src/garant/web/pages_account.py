@@ -30,9 +30,9 @@ def demo_accounts(request: Request) -> list[User]:
     garant = garant_of(request)
     if not garant.settings.sandbox:
         return []
-    from garant.demo import _PEOPLE
+    from garant.tools.demo import DEMO_PEOPLE
 
-    found = (find_by_email(garant, email) for _key, _name, email, _role, _locale in _PEOPLE)
+    found = (find_by_email(garant, email) for _key, _name, email, _role, _locale in DEMO_PEOPLE)
     return [user for user in found if user is not None]
 
 

@@ -8,15 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from garant.domain.transitions import Role
-from garant.protection_check.core import MachineCore
-from garant.protection_check.expect import (
+from garant.services import disputes as dispute_service
+from garant.tools.protection_check.core import MachineCore
+from garant.tools.protection_check.expect import (
     Expect,
     dispute_rules,
     reason_rules,
     resolution_rules,
     window_rules,
 )
-from garant.protection_check.vocab import (
+from garant.tools.protection_check.vocab import (
     AGENT,
     BUYER,
     DETAILS,
@@ -29,7 +30,6 @@ from garant.protection_check.vocab import (
     days,
     hours,
 )
-from garant.services import disputes as dispute_service
 
 
 class DisputeActions(MachineCore):

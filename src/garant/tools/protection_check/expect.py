@@ -4,8 +4,8 @@ dispute's state). A prediction the implementation contradicts is a ``ModelViolat
 
 from __future__ import annotations
 
-from garant.protection_check.facts import DisputeFacts, Facts
-from garant.protection_check.vocab import DETAILS, DISPUTABLE, ITEM_IN_HAND, KINDS, REASONS
+from garant.tools.protection_check.facts import DisputeFacts, Facts
+from garant.tools.protection_check.vocab import DETAILS, DISPUTABLE, ITEM_IN_HAND, KINDS, REASONS
 
 
 class Expect:

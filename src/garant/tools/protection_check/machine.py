@@ -10,13 +10,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from garant.domain.policy import SHIPPING_METHODS
-from garant.protection_check.actions_disputes import DisputeActions
-from garant.protection_check.actions_orders import OrderActions
-from garant.protection_check.actions_time import TimeActions
-from garant.protection_check.choice import ACTIONS, FITS, TIMES, WEIGHTED, turn
-from garant.protection_check.core import Run
-from garant.protection_check.invariants import Invariants
-from garant.protection_check.vocab import CATEGORIES, OPEN_DISPUTE
+from garant.tools.protection_check.actions_disputes import DisputeActions
+from garant.tools.protection_check.actions_orders import OrderActions
+from garant.tools.protection_check.actions_time import TimeActions
+from garant.tools.protection_check.choice import ACTIONS, FITS, TIMES, WEIGHTED, turn
+from garant.tools.protection_check.core import Run
+from garant.tools.protection_check.invariants import Invariants
+from garant.tools.protection_check.vocab import CATEGORIES, OPEN_DISPUTE
 
 
 def machine_factory(run: Run) -> Callable[[], RuleBasedStateMachine]:

@@ -17,11 +17,11 @@ from hypothesis import settings as hsettings
 from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 
-from garant.protection_check.core import Run
-from garant.protection_check.databases import databases_for
-from garant.protection_check.expect import ModelViolation
-from garant.protection_check.machine import machine_factory
-from garant.protection_check.report import Report
+from garant.tools.protection_check.core import Run
+from garant.tools.protection_check.databases import databases_for
+from garant.tools.protection_check.expect import ModelViolation
+from garant.tools.protection_check.machine import machine_factory
+from garant.tools.protection_check.report import Report
 
 
 def _evidence_service_present() -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from garant.domain.policy import SHIPPING_METHODS
-from garant.protection_check.vocab import (
+from garant.tools.protection_check.vocab import (
     BUYER,
     CANCEL_REASONS,
     CATEGORIES,

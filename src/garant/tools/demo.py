@@ -20,7 +20,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from garant import demo_disputes
 from garant.app import Garant
 from garant.carriers.numbers import s10_check_digit
 from garant.carriers.sandbox import Scenario, sandbox_number
@@ -32,6 +31,7 @@ from garant.services import sandbox, users
 from garant.services.deadlines import sweep
 from garant.services.sandbox_carrier import SandboxCarrier
 from garant.store import orders as order_store
+from garant.tools import demo_disputes
 
 DEMO_DB = Path("var/demo.db")
 Echo = Callable[[str], None]
@@ -55,7 +55,7 @@ class DemoAccounts:
     orders: dict[str, int] = field(default_factory=dict)
 
 
-_PEOPLE = [
+DEMO_PEOPLE = [
     # key, name, email, role, locale
     ("camille", "Camille Martin", "camille@demo.garant", "buyer", "fr"),
     ("emma", "Emma Wilson", "emma@demo.garant", "buyer", "en"),
@@ -184,7 +184,7 @@ class _Builder:
 
 def create_users(app: Garant) -> DemoAccounts:
     accounts = DemoAccounts()
-    for key, name, email, role, locale in _PEOPLE:
+    for key, name, email, role, locale in DEMO_PEOPLE:
         user = users.create_user(app, name=name, email=email, role=role, locale=locale)
         token = users.issue_token(app, user.id)
         accounts.users[key] = DemoUser(key, user.id, name, email, role, locale, token)

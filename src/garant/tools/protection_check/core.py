@@ -20,12 +20,17 @@ from garant.clock import FixedClock
 from garant.domain.errors import DomainError
 from garant.domain.orders import Actor
 from garant.domain.transitions import Role
-from garant.protection_check.choice import FITS, Seen
-from garant.protection_check.databases import Databases
-from garant.protection_check.expect import Expect, ModelViolation
-from garant.protection_check.facts import Facts, read_facts
-from garant.protection_check.report import Report
-from garant.protection_check.vocab import (
+from garant.services import disputes as dispute_service
+from garant.services import orders as order_service
+from garant.services.users import create_user
+from garant.settings import Settings
+from garant.store import schema as t
+from garant.tools.protection_check.choice import FITS, Seen
+from garant.tools.protection_check.databases import Databases
+from garant.tools.protection_check.expect import Expect, ModelViolation
+from garant.tools.protection_check.facts import Facts, read_facts
+from garant.tools.protection_check.report import Report
+from garant.tools.protection_check.vocab import (
     AGENT,
     BUYER,
     OPERATOR,
@@ -35,11 +40,6 @@ from garant.protection_check.vocab import (
     START,
     days,
 )
-from garant.services import disputes as dispute_service
-from garant.services import orders as order_service
-from garant.services.users import create_user
-from garant.settings import Settings
-from garant.store import schema as t
 
 
 @dataclass

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from garant.protection_check.vocab import OPEN_DISPUTE, POLICY, days
 from garant.store import schema as t
+from garant.tools.protection_check.vocab import OPEN_DISPUTE, POLICY, days
 
 _BALANCES = text(
     """

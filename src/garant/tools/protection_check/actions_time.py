@@ -7,10 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from garant.protection_check.core import MachineCore
-from garant.protection_check.expect import ModelViolation
-from garant.protection_check.facts import Facts, read_facts
-from garant.protection_check.vocab import (
+from garant.services.deadlines import sweep
+from garant.store import schema as t
+from garant.tools.protection_check.core import MachineCore
+from garant.tools.protection_check.expect import ModelViolation
+from garant.tools.protection_check.facts import Facts, read_facts
+from garant.tools.protection_check.vocab import (
     NOT_SHIPPED,
     PARCEL_BACK,
     POLICY,
@@ -19,8 +21,6 @@ from garant.protection_check.vocab import (
     days,
     hours,
 )
-from garant.services.deadlines import sweep
-from garant.store import schema as t
 
 
 class TimeActions(MachineCore):

@@ -34,8 +34,8 @@ model says of an attempt), ``choice`` (the actions, their parameters, where each
 the printed method and results).
 """
 
-from garant.protection_check.databases import NotEmpty as NotEmpty
-from garant.protection_check.report import Report as Report
-from garant.protection_check.report import method_lines as method_lines
-from garant.protection_check.report import result_lines as result_lines
-from garant.protection_check.runner import run_protection_check as run_protection_check
+from garant.tools.protection_check.databases import NotEmpty as NotEmpty
+from garant.tools.protection_check.report import Report as Report
+from garant.tools.protection_check.report import method_lines as method_lines
+from garant.tools.protection_check.report import result_lines as result_lines
+from garant.tools.protection_check.runner import run_protection_check as run_protection_check

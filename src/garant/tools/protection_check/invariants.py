@@ -11,9 +11,10 @@ from typing import Any
 from hypothesis.stateful import invariant
 from sqlalchemy import select
 
-from garant.protection_check.core import MachineCore
-from garant.protection_check.facts import Money, money_by_order
-from garant.protection_check.vocab import (
+from garant.store import schema as t
+from garant.tools.protection_check.core import MachineCore
+from garant.tools.protection_check.facts import Money, money_by_order
+from garant.tools.protection_check.vocab import (
     ALL_HELD,
     CLOSED_WITHOUT_DELIVERY,
     MEDIATION,
@@ -24,7 +25,6 @@ from garant.protection_check.vocab import (
     days,
     hours,
 )
-from garant.store import schema as t
 
 
 class Invariants(MachineCore):

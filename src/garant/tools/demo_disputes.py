@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from garant.services import disputes, messages, users
 
 if TYPE_CHECKING:
-    from garant.demo import _Builder
+    from garant.tools.demo import _Builder
 
 RETURN_ADDRESSES = {
     "lumiere": "Boutique Lumière\nService retours\n12 rue des Lilas\n69003 Lyon\nFrance",

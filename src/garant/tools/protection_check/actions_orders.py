@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from garant.protection_check.core import MachineCore
-from garant.protection_check.expect import Expect
-from garant.protection_check.vocab import (
+from garant.services import orders as order_service
+from garant.store import schema as t
+from garant.tools.protection_check.core import MachineCore
+from garant.tools.protection_check.expect import Expect
+from garant.tools.protection_check.vocab import (
     AGENT,
     BUYER,
     NOT_SHIPPED,
@@ -19,8 +21,6 @@ from garant.protection_check.vocab import (
     cents_text,
     s10,
 )
-from garant.services import orders as order_service
-from garant.store import schema as t
 
 
 class OrderActions(MachineCore):
