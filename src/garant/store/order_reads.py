@@ -45,15 +45,17 @@ def id_in(conn: Connection, column: Any, ids: Sequence[int]) -> ColumnElement[bo
     """``column IN ids``: one array parameter on PostgreSQL (``= ANY``), so a batch of a
     thousand ids is one bound value and one cached plan, not a thousand placeholders."""
     if conn.dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger)))  # type: ignore[no-any-return]
-    return column.in_(list(ids))  # type: ignore[no-any-return]
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger)))
+    return column.in_(list(ids))
 
 
 def _prefixed(table: Any, prefix: str) -> list[Any]:
     return [c.label(prefix + c.name) for c in table.c]
 
 
-def aggregate_query(conn: Connection, ids: Sequence[int], *, with_parcel: bool = False) -> Select[Any]:
+def aggregate_query(
+    conn: Connection, ids: Sequence[int], *, with_parcel: bool = False
+) -> Select[Any]:
     """Every order of ``ids`` with what an ``Order`` is built from, one row each."""
     o = t.orders
     cr, d, r = t.cancellation_requests, t.disputes, t.returns
@@ -262,9 +264,7 @@ def parcel_of(
         text_null,
     ).where(sn.c.shipment_id == shipment_id)
     rows = conn.execute(events.union_all(numbers)).mappings().all()
-    found = sorted(
-        (r for r in rows if r["src"] == "e"), key=lambda r: (r["occurred_at"], r["id"])
-    )
+    found = sorted((r for r in rows if r["src"] == "e"), key=lambda r: (r["occurred_at"], r["id"]))
     numbers_rows = sorted(
         (r for r in rows if r["src"] == "n"),
         key=lambda r: (r["occurred_at"], r["tracking_number"]),
