@@ -4,20 +4,35 @@ and each list page the same for 5 orders as for 50."""
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import insert, select
 
 from garant.app import Garant
 from garant.clock import FixedClock
+from garant.domain.orders import Actor
 from garant.domain.tracking import Location, SubStatus, TrackingEvent, TrackingStatus
+from garant.services import agent_queue, order_lists, users
 from garant.services import disputes as dispute_service
+from garant.services.order_search import search_orders
 from garant.services.tracking import ingest
 from garant.services.views import order_view
 from garant.store import orders as order_store
+from garant.store import schema as t
 
 from .helpers import Parties, act, create_paid_order, make_parties, s10_number
 from .statement_count import count_statements
+from .test_web_foundation import csrf_of
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from garant.api.app import create_app
 
 DAY = timedelta(days=1)
 
@@ -98,9 +113,7 @@ def test_reads_load_many_statements_do_not_grow_with_the_batch(
     assert [len(whole[i].dispute.offers) for i in disputed] == [1, 1, 1]  # type: ignore[union-attr]
 
 
-def test_reads_load_many_matches_load_of_each(
-    app: Garant, clock: FixedClock, p: Parties
-) -> None:
+def test_reads_load_many_matches_load_of_each(app: Garant, clock: FixedClock, p: Parties) -> None:
     ids = [_disputed_order(app, clock, p, "30000001"), create_paid_order(app, p)]
     with app.engine.connect() as conn:
         many = order_store.load_many(conn, [*ids, 999_999])
@@ -112,4 +125,132 @@ def test_reads_load_many_matches_load_of_each(
         order_store.load(conn, 999_999)
 
 
-_ = UTC
+
+# ----------------------------------------------------------------------------- list pages
+
+
+@pytest.fixture
+def web(app: Garant) -> Iterator[TestClient]:
+    with TestClient(create_app(app)) as http:
+        yield http
+
+
+def _signed_in(app: Garant, web: TestClient, who: Actor) -> TestClient:
+    assert who.user_id is not None
+    token = users.issue_token(app, who.user_id)
+    csrf = csrf_of(web.get("/connexion").text)
+    r = web.post(
+        "/connexion",
+        data={"token": token, "next": "", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return web
+
+
+def _more_orders(app: Garant, clock: FixedClock, p: Parties, n: int) -> None:
+    """Orders of every kind a list shows: paid (to ship), with an open cancellation request,
+    cancelled and refunded."""
+    for i in range(n):
+        order_id = create_paid_order(app, p)
+        if i % 3 == 1:
+            act(app, order_id, p.buyer, "request_cancellation", reason="other_reasons")
+        elif i % 3 == 2:
+            act(app, order_id, p.buyer, "request_cancellation", reason="other_reasons")
+            act(app, order_id, p.seller, "approve_cancellation")
+
+
+def _escalate_all(app: Garant, p: Parties) -> None:
+    """Every order without a dispute gets an escalated one (rows as the dispute service
+    writes them; building 50 real escalations would only slow the test down)."""
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    with app.engine.begin() as conn:
+        have = set(conn.execute(select(t.disputes.c.order_id)).scalars())
+        for order_id in conn.execute(select(t.orders.c.id)).scalars():
+            if order_id in have:
+                continue
+            conn.execute(insert(t.disputes).values(
+                order_id=order_id, state="escalated", reason="damaged", description="",
+                requested_kind="full_refund", evidence=[], opened_at=now,
+                seller_answer_by=now, escalate_from=now, negotiation_ends_at=now,
+                escalated_at=now, escalated_by="buyer", agent_id=p.agent.user_id,
+                decision_accepted_by=[], recovered_cents=0,
+            ))  # fmt: skip
+
+
+def _counted(app: Garant, read: Callable[[], Any]) -> int:
+    with count_statements(app.engine) as seen:
+        read()
+    return len(seen)
+
+
+def test_reads_list_statements_constant_for_5_and_50_orders(
+    app: Garant, clock: FixedClock, p: Parties, web: TestClient
+) -> None:
+    api = {"Authorization": f"Bearer {users.issue_token(app, p.buyer.user_id or 0)}"}
+
+    def pages() -> dict[str, tuple[int, int]]:
+        """Statements per page, and the rows it shows."""
+        out: dict[str, tuple[int, int]] = {}
+        with count_statements(app.engine) as seen:
+            listed = web.get("/api/v1/orders", headers=api, params={"limit": 100}).json()
+        out["api list"] = (len(seen), len(listed["items"]))
+        items, _cursor = order_lists.order_summaries(app, actor=p.seller, limit=100)
+        out["seller summaries"] = (
+            _counted(app, lambda: order_lists.order_summaries(app, actor=p.seller, limit=100)),
+            len(items),
+        )
+        queue, _cursor = agent_queue.queue(app, actor=p.agent, view="mine", limit=100)
+        out["agent queue"] = (
+            _counted(app, lambda: agent_queue.queue(app, actor=p.agent, view="mine", limit=100)),
+            len(queue),
+        )
+        found, _cursor = search_orders(app, actor=p.buyer, query="lampe", limit=100)
+        out["buyer search"] = (
+            _counted(app, lambda: order_lists.summaries_of(
+                app, search_orders(app, actor=p.buyer, query="lampe", limit=100)[0]
+            )),
+            len(found),
+        )  # fmt: skip
+        return out
+
+    _more_orders(app, clock, p, 5)
+    _escalate_all(app, p)
+    few = pages()
+    _more_orders(app, clock, p, 45)
+    _escalate_all(app, p)
+    many = pages()
+    assert {k: rows for k, (_n, rows) in few.items()} == {
+        "api list": 5, "seller summaries": 5, "agent queue": 5, "buyer search": 5
+    }  # fmt: skip
+    assert {k: rows for k, (_n, rows) in many.items()} == {
+        "api list": 50, "seller summaries": 50, "agent queue": 50, "buyer search": 50
+    }  # fmt: skip
+    assert {k: n for k, (n, _rows) in few.items()} == {k: n for k, (n, _rows) in many.items()}
+    # The list's own reads: the page (and the search's scan); the API adds its token check.
+    assert many["seller summaries"][0] == 1
+    assert many["agent queue"][0] == 1
+    assert many["buyer search"][0] == 2
+
+
+def test_reads_web_list_pages_statements_constant_for_5_and_50_orders(
+    app: Garant, clock: FixedClock, p: Parties, web: TestClient
+) -> None:
+    seller = _signed_in(app, web, p.seller)
+    paths = ["/vendeur", "/vendeur/commandes"]
+    _more_orders(app, clock, p, 5)
+    few = {path: _counted(app, lambda path=path: seller.get(path)) for path in paths}
+    _more_orders(app, clock, p, 45)
+    many = {path: _counted(app, lambda path=path: seller.get(path)) for path in paths}
+    page = seller.get("/vendeur").text
+    assert page.count("Annulation demandée") == 17  # every open request, on one page
+    assert few == many
+
+    web.cookies.clear()
+    buyer = _signed_in(app, web, p.buyer)
+    before = {q: _counted(app, lambda q=q: buyer.get("/commandes", params={"q": q}))
+              for q in ("", "lampe")}  # fmt: skip
+    _more_orders(app, clock, p, 50)
+    after = {q: _counted(app, lambda q=q: buyer.get("/commandes", params={"q": q}))
+             for q in ("", "lampe")}  # fmt: skip
+    assert before == after

@@ -10,6 +10,7 @@ from garant.api.schemas import ACTION_BODIES, Body, OrderCreate
 from garant.domain.cancellation import BUYER_REASONS
 from garant.domain.errors import InvalidInput
 from garant.domain.transitions import TRANSITIONS, Action
+from garant.services import order_lists
 from garant.services import orders as service
 from garant.services.views import order_view
 
@@ -25,7 +26,7 @@ def _version(if_match: str | None) -> int | None:
     return int(raw)
 
 
-@router.get("/orders", summary="Orders visible to the caller, newest first")
+@router.get("/orders", summary="Orders visible to the caller, newest first, as summaries")
 def list_orders(
     garant: GarantDep,
     actor: ActorDep,
@@ -38,11 +39,11 @@ def list_orders(
         if not cursor.isdigit():
             raise InvalidInput("cursor is not one this API gave; start again without it")
         after = int(cursor)
-    ids, next_id = service.list_orders(garant, actor=actor, limit=limit, cursor=after, state=state)
-    return {
-        "items": [order_view(garant, i, actor) for i in ids],
-        "next_cursor": str(next_id) if next_id is not None else None,
-    }
+    items, next_id = order_lists.order_summaries(
+        garant, actor=actor, limit=limit, cursor=after, states=[state] if state else None
+    )
+    # Summaries, one statement for the page; each item links to its full view.
+    return {"items": items, "next_cursor": str(next_id) if next_id is not None else None}
 
 
 @router.post("/orders", status_code=201, summary="Create an order (marketplace integration)")

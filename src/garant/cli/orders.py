@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from garant.cli._base import actor_for, app, open_garant, sub_app, table
+from garant.services import order_lists
 from garant.services import orders as order_service
 from garant.services.views import order_view
 
@@ -28,10 +29,9 @@ def orders_list(
     """Orders, newest first, with the status the buyer reads and the next deadline."""
     with open_garant() as garant:
         actor = actor_for(garant, as_user)
-        ids, next_cursor = order_service.list_orders(
-            garant, actor=actor, limit=limit, cursor=cursor, state=state
+        views, next_cursor = order_lists.order_summaries(
+            garant, actor=actor, limit=limit, cursor=cursor, states=[state] if state else None
         )
-        views = [order_view(garant, order_id, actor) for order_id in ids]
     if not views:
         typer.echo("no orders")
         return
@@ -99,10 +99,10 @@ def _param(text: str) -> tuple[str, Any]:
     return key, typed
 
 
-def _next_deadline(view: dict[str, Any]) -> str:
-    if not view["deadlines"]:
+def _next_deadline(summary: dict[str, Any]) -> str:
+    d = summary["next_deadline"]
+    if d is None:
         return ""
-    d = view["deadlines"][0]
     return f"{d['kind']} in {_duration(d['seconds_left'])}"
 
 

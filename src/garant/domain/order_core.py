@@ -271,17 +271,13 @@ class OrderCore:
 
     def display_status(self) -> BuyerStatus:
         """ORD-2: the word the buyer reads, derived from state, parcel and money."""
-        s = self.state
-        if s is OrderState.RECEIVED:
-            return status("amount_updated" if self.previous_total_cents is not None else "received")
-        if s is OrderState.SHIPPED:
-            return status(self.shipment_status or "shipped")
-        fully_back = self.balances.refunded > 0 and self.refunds_pending == 0
-        if s is OrderState.CANCELLED:
-            return status("refunded" if fully_back else "cancelled")
-        if s is OrderState.COMPLETED and fully_back:
-            return status("refunded")
-        return status(_STATE_WORD[s])
+        return display_status_of(
+            self.state,
+            shipment_status=self.shipment_status,
+            previous_total_cents=self.previous_total_cents,
+            refunded_cents=self.balances.refunded,
+            refunds_pending=self.refunds_pending,
+        )
 
     # ----------------------------------------------------------------- recording
 
@@ -373,3 +369,25 @@ _STATE_WORD = {
     OrderState.UNFULFILLABLE: "unfulfillable",
     OrderState.ABANDONED: "abandoned",
 }
+
+
+def display_status_of(
+    s: OrderState,
+    *,
+    shipment_status: str | None,
+    previous_total_cents: int | None,
+    refunded_cents: int,
+    refunds_pending: int,
+) -> BuyerStatus:
+    """ORD-2's word from the few values it depends on, so a list row that reads only those
+    (a summary, not the whole order) shows the same word as the order."""
+    if s is OrderState.RECEIVED:
+        return status("amount_updated" if previous_total_cents is not None else "received")
+    if s is OrderState.SHIPPED:
+        return status(shipment_status or "shipped")
+    fully_back = refunded_cents > 0 and refunds_pending == 0
+    if s is OrderState.CANCELLED:
+        return status("refunded" if fully_back else "cancelled")
+    if s is OrderState.COMPLETED and fully_back:
+        return status("refunded")
+    return status(_STATE_WORD[s])

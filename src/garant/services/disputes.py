@@ -7,11 +7,11 @@ a dispute action's name becomes a domain call, for the API, the pages and the CL
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection
 
 from garant.app import Garant
 from garant.domain.disputes import (
@@ -32,7 +32,8 @@ from garant.domain.orders import Actor, Order
 from garant.domain.transitions import Role
 from garant.services import unit_of_work as uow
 from garant.services.unit_of_work import load_visible
-from garant.store import schema as t
+from garant.store import orders as order_store
+from garant.store import projections
 
 Step = Callable[[Order, Actor, datetime, dict[str, Any], list[int]], None]
 
@@ -284,60 +285,41 @@ def list_disputes(
     *,
     actor: Actor,
     state: str | None = None,
+    states: Sequence[str] | None = None,
+    agent_id: int | None = None,
     limit: int = 20,
     cursor: int | None = None,
+    with_names: bool = False,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """The agent's queue (escalated and appealed cases, oldest escalation first) or a party's
-    own disputes (newest first)."""
+    own disputes (newest first); ``state``/``states`` and ``agent_id`` filter. One statement
+    for the page, with the open evidence requests (and, for the console, ``with_names``:
+    the parties' and the agent's names)."""
     if not 1 <= limit <= 100:
         raise InvalidInput("limit must be between 1 and 100")
-    d, o = t.disputes, t.orders
-    query = select(
-        d.c.id,
-        d.c.order_id,
-        d.c.state,
-        d.c.reason,
-        d.c.opened_at,
-        d.c.escalated_at,
-        d.c.agent_id,
-        d.c.requested_kind,
-        d.c.requested_amount_cents,
-        o.c.buyer_id,
-        o.c.seller_id,
-        o.c.total_cents,
-    ).join(o, o.c.id == d.c.order_id)
-    if state is not None:
+    wanted = [state] if state is not None else list(states or [])
+    for name in wanted:
         try:
-            DisputeState(state)
+            DisputeState(name)
         except ValueError:
             raise InvalidInput(
-                f"unknown dispute state '{state}'; use one of: "
+                f"unknown dispute state '{name}'; use one of: "
                 f"{', '.join(s.value for s in DisputeState)}"
             ) from None
-        query = query.where(d.c.state == state)
-    if actor.role is Role.BUYER:
-        query = query.where(o.c.buyer_id == actor.user_id)
-    elif actor.role is Role.SELLER:
-        query = query.where(o.c.seller_id == actor.user_id)
     queue = actor.role in (Role.AGENT, Role.OPERATOR) and state is None
-    if queue:
-        query = query.where(
-            d.c.state.in_([DisputeState.ESCALATED.value, DisputeState.APPEALED.value])
-        ).order_by(d.c.escalated_at, d.c.id)
-        if cursor is not None:
-            # Keyset on the sort order (escalated_at, id): an id alone would skip every case
-            # escalated later than the cursor's but opened before it.
-            after = select(d.c.escalated_at).where(d.c.id == cursor).scalar_subquery()
-            query = query.where(
-                or_(d.c.escalated_at > after, and_(d.c.escalated_at == after, d.c.id > cursor))
-            )
-    else:
-        query = query.order_by(d.c.id.desc())
-        if cursor is not None:
-            query = query.where(d.c.id < cursor)
+    if queue and not wanted:
+        wanted = [DisputeState.ESCALATED.value, DisputeState.APPEALED.value]
     with app.engine.connect() as conn:
-        rows = conn.execute(query.limit(limit + 1)).mappings().all()
-        open_requests = _open_request_counts(conn, [int(r["id"]) for r in rows])
+        rows = projections.dispute_page(
+            conn,
+            buyer_id=actor.user_id if actor.role is Role.BUYER else None,
+            seller_id=actor.user_id if actor.role is Role.SELLER else None,
+            states=wanted,
+            agent_id=agent_id,
+            queue=queue,
+            cursor=cursor,
+            limit=limit + 1,
+        )
     items = [
         {
             "id": r["id"],
@@ -357,27 +339,32 @@ def list_disputes(
             "total": to_str(r["total_cents"]),
             "buyer_id": r["buyer_id"],
             "seller_id": r["seller_id"],
-            "open_evidence_requests": open_requests.get(int(r["id"]), 0),
+            "open_evidence_requests": int(r["open_evidence_requests"] or 0),
         }
         for r in rows[:limit]
     ]
+    if with_names:
+        for item, r in zip(items, rows, strict=False):
+            item["buyer_name"] = r["buyer_name"] or ""
+            item["seller_name"] = r["seller_name"] or ""
+            item["agent_name"] = r["agent_name"] if r["agent_id"] else None
     more = len(rows) > limit
     return items, (int(items[-1]["id"]) if more and items else None)
 
 
-def _open_request_counts(conn: Connection, ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
-    er = t.evidence_requests
-    rows = conn.execute(
-        select(er.c.dispute_id, er.c.id).where(
-            and_(er.c.dispute_id.in_(ids), er.c.status == "open")
-        )
-    ).all()
-    counts: dict[int, int] = {}
-    for dispute_id, _ in rows:
-        counts[int(dispute_id)] = counts.get(int(dispute_id), 0) + 1
-    return counts
+def dispute_views(app: Garant, *, actor: Actor, order_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The views of these orders' disputes that the caller may see, in the order given:
+    the orders read together (``load_many``), a fixed number of statements."""
+    now = app.clock.now()
+    with app.engine.connect() as conn:
+        orders = order_store.load_many(conn, order_ids)
+    out = []
+    for order_id in order_ids:
+        order = orders.get(order_id)
+        if order is None or order.dispute is None or not order.is_party(actor):
+            continue
+        out.append(build_dispute_view(order, order.dispute, actor, now))
+    return out
 
 
 FAVOURS = tuple(f.value for f in Favour)

@@ -12,13 +12,11 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-
 from garant.app import Garant
 from garant.domain.errors import InvalidInput
 from garant.domain.orders import Actor
 from garant.domain.transitions import OrderState, Role
-from garant.store import schema as t
+from garant.store import projections
 
 SCAN_BATCH = 200
 SCAN_LIMIT = 1000  # orders looked through for one page of search results
@@ -53,25 +51,19 @@ def search_orders(
             OrderState(state)
         except ValueError:
             raise InvalidInput(f"unknown state '{state}'") from None
-    o = t.orders
-    # ``o.c.items`` would be the column collection's own method: the column is read by key.
-    columns = (o.c.id, o.c.external_ref, o.c.tracking_number, o.c["items"])
-    base = select(*columns).order_by(o.c.id.desc())
-    if actor.role is Role.BUYER:
-        base = base.where(o.c.buyer_id == actor.user_id)
-    elif actor.role is Role.SELLER:
-        base = base.where(o.c.seller_id == actor.user_id)
-    if states:
-        base = base.where(o.c.state.in_(list(states)))
     needle = fold(query.strip().lstrip("#"))
+    parties = {
+        "buyer_id": actor.user_id if actor.role is Role.BUYER else None,
+        "seller_id": actor.user_id if actor.role is Role.SELLER else None,
+    }
     found: list[int] = []
     below, scanned = cursor, 0
     with app.engine.connect() as conn:
         while scanned < SCAN_LIMIT:
-            batch = base if below is None else base.where(o.c.id < below)
-            rows = conn.execute(batch.limit(SCAN_BATCH if needle else limit + 1)).all()
-            if not rows:
-                break
+            size = SCAN_BATCH if needle else limit + 1
+            rows = projections.search_batch(
+                conn, states=states, before=below, limit=size, **parties
+            )
             for row in rows:
                 scanned += 1
                 if needle and not _matches(row, needle):
@@ -79,5 +71,7 @@ def search_orders(
                 found.append(int(row.id))
                 if len(found) > limit:
                     return found[:limit], found[limit - 1]
+            if len(rows) < size:
+                break  # the last batch: no need to ask for an empty one
             below = int(rows[-1].id)
     return found, None

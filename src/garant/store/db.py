@@ -36,7 +36,11 @@ def make_engine(url: str, *, write_lock: bool = True, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No ping per checkout (a round trip before every request's first statement): connections
+    # are renewed after half an hour instead, and a connection found dead (a server restart)
+    # makes SQLAlchemy discard the whole pool, so only the request that met it fails.
+    kwargs.setdefault("pool_recycle", 1800)
+    return create_engine(url, **kwargs)
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -145,9 +145,11 @@ def load_many(conn: Connection, ids: Iterable[int], *, lock: bool = False) -> di
 def load_with_parcel(conn: Connection, order_id: int) -> tuple[Order, dict[str, Any] | None]:
     """The order (as ``load``) and its current parcel's row, for the order's full view:
     one statement more only when the order has a dispute."""
-    rows = conn.execute(
-        order_reads.aggregate_query(conn, [order_id], with_parcel=True)
-    ).mappings().all()
+    rows = (
+        conn.execute(order_reads.aggregate_query(conn, [order_id], with_parcel=True))
+        .mappings()
+        .all()
+    )
     found = orders_from_rows(conn, rows)
     if order_id not in found:
         raise OrderNotFound(order_id)
@@ -192,9 +194,7 @@ def _order_of(row: RowMapping) -> Order:
     if order.dispute is not None:
         address = row["seller_return_address"]
         order.seller_return_address = str(address) if address else None
-    order.balances = _balances(
-        {kind: int(row[f"sum_{kind.value}"] or 0) for kind in EntryKind}
-    )
+    order.balances = _balances({kind: int(row[f"sum_{kind.value}"] or 0) for kind in EntryKind})
     order.refunds_pending = int(row["refunds_pending"] or 0)
     return order
 

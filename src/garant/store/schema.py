@@ -131,6 +131,10 @@ orders = Table(
     Index(None, "buyer_id", "id"),
     Index(None, "seller_id", "id"),
     Index(None, "tracking_number"),
+    # List pages by party and state, newest first (keyset on id): migration 0004.
+    Index(None, "buyer_id", "state", "id"),
+    Index(None, "seller_id", "state", "id"),
+    Index(None, "state", "id"),
 )
 
 cancellation_requests = Table(
@@ -483,6 +487,7 @@ disputes = Table(
     Column("outcome", JSON),
     Column("recovered_cents", BigInteger, nullable=False),
     Index(None, "state", "escalated_at"),
+    Index(None, "agent_id", "state"),  # the agent's own cases (migration 0004)
 )
 
 dispute_offers = Table(

@@ -15,6 +15,7 @@ from garant.domain.cancellation import BUYER_REASONS
 from garant.domain.disputes import REASONS
 from garant.domain.orders import Actor
 from garant.services import messages, notifications
+from garant.services.order_lists import summaries_of
 from garant.services.order_search import search_orders
 from garant.services.views import order_view
 from garant.web import formatting as fmt
@@ -48,31 +49,33 @@ router = APIRouter()
 def _order_page_of(
     garant: Garant, actor: Actor, group: str | None, query: str, cursor: int | None
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """One page of the buyer's orders, newest first, filtered; the next page's cursor."""
+    """One page of the buyer's orders as summaries, newest first, filtered; the next page's
+    cursor. A fixed number of statements whatever the page's size."""
     states = GROUPS[group][1] if group else None
     ids, next_cursor = search_orders(
         garant, actor=actor, states=states, query=query, limit=per_page(), cursor=cursor
     )
-    return [order_view(garant, order_id, actor) for order_id in ids], next_cursor
+    return summaries_of(garant, ids), next_cursor
 
 
-def _list_row(view: dict[str, Any], _: Translator, locale: str) -> dict[str, Any]:
-    items = view.get("items") or []
+def _list_row(summary: dict[str, Any], _: Translator, locale: str) -> dict[str, Any]:
+    items = summary.get("items") or []
     title = str(items[0]["title"]) if items else ""
     more = len(items) - 1
     if more > 0:
         title = _("%(title)s and %(n)s more", title=title, n=more)
-    deadline = order_deadlines(view, _, locale)[:1]
+    nearest = summary["next_deadline"]
+    deadline = order_deadlines({"deadlines": [nearest] if nearest else []}, _, locale)[:1]
     return {
-        "id": view["id"],
-        "ref": view.get("external_ref"),
+        "id": summary["id"],
+        "ref": summary.get("external_ref"),
         "title": title,
-        "status": view["status"],
-        "total": view["total"],
-        "currency": view.get("currency", "EUR"),
-        "created_at": view["created_at"],
+        "status": summary["status"],
+        "total": summary["total"],
+        "currency": summary.get("currency", "EUR"),
+        "created_at": summary["created_at"],
         "deadline": deadline[0] if deadline else None,
-        "dispute": (view["protection"].get("dispute") or {}).get("is_open", False),
+        "dispute": summary["dispute_open"],
     }
 
 

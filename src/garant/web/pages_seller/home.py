@@ -18,10 +18,9 @@ from garant.domain.errors import InvalidInput
 from garant.domain.orders import Actor
 from garant.domain.transitions import OrderState
 from garant.services import disputes as dispute_service
-from garant.services import orders as order_service
+from garant.services import order_lists
 from garant.services.sellers import seller_metrics
 from garant.services.users import User
-from garant.services.views import order_view
 from garant.web import formatting as fmt
 from garant.web.i18n import Translator
 from garant.web.labels import state_label
@@ -35,7 +34,7 @@ router = APIRouter()
 TO_SHIP = (OrderState.PAID, OrderState.PREPARED, OrderState.CONSOLIDATED)
 # Where a buyer's cancellation request can wait for the seller's answer.
 REQUEST_STATES = (*TO_SHIP, OrderState.AWAITING_DETAILS)
-HOME_PAGES = 5  # at most 5 × 100 orders per state on the home page
+HOME_LIMIT = 500  # orders waiting for the seller read for the home page
 
 
 def _rate(value: float | None, locale: str) -> str | None:
@@ -49,17 +48,14 @@ def _rate(value: float | None, locale: str) -> str | None:
 # ------------------------------------------------------------------ home
 
 
-def _orders_in(garant: Garant, actor: Actor, state: OrderState) -> list[dict[str, Any]]:
-    views: list[dict[str, Any]] = []
-    cursor: int | None = None
-    for _page in range(HOME_PAGES):
-        ids, cursor = order_service.list_orders(
-            garant, actor=actor, limit=100, cursor=cursor, state=state.value
-        )
-        views += [order_view(garant, i, actor) for i in ids]
-        if cursor is None:
-            break
-    return views
+def _orders_in(
+    garant: Garant, actor: Actor, states: tuple[OrderState, ...]
+) -> list[dict[str, Any]]:
+    """The seller's orders in these states, as summaries: one statement."""
+    items, _cursor = order_lists.order_summaries(
+        garant, actor=actor, limit=HOME_LIMIT, states=[s.value for s in states]
+    )
+    return items
 
 
 def _far(value: str | None) -> str:
@@ -72,15 +68,18 @@ def _deadline(view: Mapping[str, Any], kind: str) -> str | None:
 
 
 def _disputes_waiting(garant: Garant, actor: Actor) -> list[dict[str, Any]]:
-    """The seller's open disputes that wait for the seller, nearest deadline first."""
+    """The seller's open disputes that wait for the seller, nearest deadline first: the
+    list and then the disputes' views together, a fixed number of statements."""
+    items, _cursor = dispute_service.list_disputes(
+        garant, actor=actor, states=sorted(s.value for s in OPEN_STATES), limit=100
+    )
     waiting: list[dict[str, Any]] = []
-    for state in sorted(s.value for s in OPEN_STATES):
-        items, _cursor = dispute_service.list_disputes(garant, actor=actor, state=state, limit=100)
-        for item in items:
-            d = dispute_service.dispute_view(garant, actor=actor, order_id=item["order_id"])
-            wait = _seller_wait(d)
-            if wait is not None:
-                waiting.append({"dispute": d, "what": wait[0], "due_at": wait[1]})
+    for d in dispute_service.dispute_views(
+        garant, actor=actor, order_ids=[i["order_id"] for i in items]
+    ):
+        wait = _seller_wait(d)
+        if wait is not None:
+            waiting.append({"dispute": d, "what": wait[0], "due_at": wait[1]})
     return sorted(waiting, key=lambda w: _far(w["due_at"]))
 
 
@@ -115,25 +114,23 @@ def _metrics(garant: Garant, user: User, locale: str) -> dict[str, Any]:
 @router.get("/vendeur")
 def seller_home(request: Request, user: SellerDep) -> Response:
     garant, actor = garant_of(request), actor_of(user)
-    by_state = {state: _orders_in(garant, actor, state) for state in REQUEST_STATES}
+    waiting = _orders_in(garant, actor, (*REQUEST_STATES, OrderState.RETURNING))
     to_ship = sorted(
-        (v for s in TO_SHIP for v in by_state[s]), key=lambda v: (_far(v["ship_by"]), v["id"])
+        (v for v in waiting if v["state"] in TO_SHIP), key=lambda v: (_far(v["ship_by"]), v["id"])
     )
     requests = sorted(
         (
             v
-            for s in REQUEST_STATES
-            for v in by_state[s]
-            if v["cancellation_request"] and v["cancellation_request"]["status"] == "open"
+            for v in waiting
+            if v["state"] in REQUEST_STATES
+            and v["cancellation_request"]
+            and v["cancellation_request"]["status"] == "open"
         ),
         key=lambda v: _far(v["cancellation_request"]["answer_by"]),
     )
+    # A returning order waits for the seller to confirm the item is back (RET-5).
     returns = sorted(
-        (
-            v
-            for v in _orders_in(garant, actor, OrderState.RETURNING)
-            if "confirm_return_received" in v["allowed_actions"]
-        ),
+        (v for v in waiting if v["state"] == OrderState.RETURNING),
         key=lambda v: _far(v["return"]["confirm_by"] if v["return"] else None),
     )
     return render(
@@ -164,8 +161,8 @@ def seller_orders(request: Request, user: SellerDep, etat: str = "", apres: str 
     ctx: dict[str, Any] = {"orders": [], "state": etat, "states": _state_options(_)}
     cursor = int(apres) if apres.isdigit() else None
     try:
-        ids, next_cursor = order_service.list_orders(
-            garant, actor=actor, limit=PAGE_SIZE, cursor=cursor, state=etat or None
+        orders, next_cursor = order_lists.order_summaries(
+            garant, actor=actor, limit=PAGE_SIZE, cursor=cursor, states=[etat] if etat else None
         )
     except InvalidInput as e:
         return render_with_problem(
@@ -174,7 +171,7 @@ def seller_orders(request: Request, user: SellerDep, etat: str = "", apres: str 
             {**ctx, "field_errors": {"etat": _("Choose a state from the list.")}},
             e,
         )
-    ctx["orders"] = [order_view(garant, i, actor) for i in ids]
+    ctx["orders"] = orders
     base = {"etat": etat} if etat else {}
     if next_cursor is not None:
         ctx["next_url"] = "/vendeur/commandes?" + urlencode({**base, "apres": next_cursor})
