@@ -32,7 +32,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from garant.api.app import create_app
+from garant.asgi import create_app
 
 DAY = timedelta(days=1)
 
