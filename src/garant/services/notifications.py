@@ -41,7 +41,7 @@ class Notification:
         }
 
 
-def _notification(row: Mapping[str, Any]) -> Notification:
+def _notification(row: Mapping[Any, Any]) -> Notification:
     order_id = row["order_id"]
     return Notification(
         id=int(row["id"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, case, func, select
+from sqlalchemy import Connection, and_, case, func, select
 
 from garant.domain.transitions import OrderState
 from garant.store import schema as t
@@ -39,7 +39,7 @@ def order_counts(conn: Connection, seller_id: int) -> OrderCounts:
     return OrderCounts(*(int(v or 0) for v in row))
 
 
-def disputes_of(conn: Connection, seller_id: int) -> list[Row[Any]]:
+def disputes_of(conn: Connection, seller_id: int) -> list[Any]:
     """(opened_at, seller_answered_at, closed_at, outcome) of every dispute on the seller's
     orders."""
     d, o = t.disputes, t.orders

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from garant.domain.transitions import Role
 from garant.store.schema import users
@@ -34,7 +34,7 @@ def names_of(conn: Connection, user_ids: Iterable[int]) -> dict[int, str]:
     return {int(r.id): r.name for r in rows}
 
 
-def people(conn: Connection, user_ids: Iterable[int]) -> dict[int, Row[Any]]:
+def people(conn: Connection, user_ids: Iterable[int]) -> dict[int, Any]:
     """user id → (id, name, email, role) for those of the ids that exist (one query)."""
     ids = sorted(set(user_ids))
     if not ids:
@@ -45,15 +45,15 @@ def people(conn: Connection, user_ids: Iterable[int]) -> dict[int, Row[Any]]:
     return {int(r.id): r for r in rows}
 
 
-def by_id(conn: Connection, user_id: int) -> Row[Any] | None:
+def by_id(conn: Connection, user_id: int) -> Any | None:
     return conn.execute(select(users).where(users.c.id == user_id)).first()
 
 
-def by_email(conn: Connection, email: str) -> Row[Any] | None:
+def by_email(conn: Connection, email: str) -> Any | None:
     return conn.execute(select(users).where(users.c.email == email)).first()
 
 
-def by_token_hash(conn: Connection, token_hash: str) -> Row[Any] | None:
+def by_token_hash(conn: Connection, token_hash: str) -> Any | None:
     return conn.execute(select(users).where(users.c.token_hash == token_hash)).first()
 
 

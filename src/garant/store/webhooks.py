@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from garant.store.schema import outbox, outbox_deliveries, webhook_endpoints
 
@@ -20,19 +20,19 @@ def add_endpoint(conn: Connection, *, url: str, secret: str, now: datetime) -> i
     return int(endpoint_id)
 
 
-def endpoints(conn: Connection) -> list[Row[Any]]:
+def endpoints(conn: Connection) -> list[Any]:
     """Every endpoint (id, url, active, created_at), oldest first; never the secret."""
     return list(conn.execute(select(*_LISTED).order_by(_e.c.id)).all())
 
 
-def disable_endpoint(conn: Connection, endpoint_id: int) -> Row[Any] | None:
+def disable_endpoint(conn: Connection, endpoint_id: int) -> Any | None:
     """The endpoint as now listed, or None when there is no such endpoint."""
     return conn.execute(
         update(_e).where(_e.c.id == endpoint_id).values(active=False).returning(*_LISTED)
     ).first()
 
 
-def message(conn: Connection, message_id: int) -> Row[Any] | None:
+def message(conn: Connection, message_id: int) -> Any | None:
     """(id, topic, created_at, dispatched_at) of one outbox message."""
     return conn.execute(
         select(outbox.c.id, outbox.c.topic, outbox.c.created_at, outbox.c.dispatched_at).where(
@@ -41,7 +41,7 @@ def message(conn: Connection, message_id: int) -> Row[Any] | None:
     ).first()
 
 
-def deliveries(conn: Connection, message_id: int) -> list[Row[Any]]:
+def deliveries(conn: Connection, message_id: int) -> list[Any]:
     """The message's delivery rows, one per sink, in the order they were made."""
     return list(
         conn.execute(
