@@ -11,7 +11,7 @@ from garant.services.stalls import notify_stalls
 from garant.store import schema as t
 
 from .helpers import Parties, act, create_order, create_paid_order, make_parties, s10_number
-from .notify_world import buyer, days, departed, feed, outbox_rows
+from .notify_world import days, departed, feed, outbox_rows
 from .statement_count import count_statements
 
 
@@ -59,7 +59,7 @@ def _parcel_of(app: Garant, p: Parties, number: str, orders: int) -> list[int]:
     """``orders`` paid orders shipped together under one number."""
     ids = []
     for _ in range(orders):
-        order_id = create_paid_order(app, p, buyer=buyer(app, "fr"))
+        order_id = create_paid_order(app, p)
         act(app, order_id, p.seller, "ship", tracking_number=number)
         ids.append(order_id)
     return ids
@@ -82,3 +82,18 @@ def test_trk6_a_stalled_parcel_of_three_orders_costs_the_statements_of_one(
         assert notify_stalls(app) == 3
     assert len(three) == len(one)
     assert [m.order_id for m in outbox_rows(app, "notify.stalled")] == alone + together
+
+
+def test_trk6_an_order_reshipped_is_not_told_of_its_old_parcel_stalling(
+    app: Garant, clock: FixedClock
+) -> None:
+    p = make_parties(app)
+    old_number = s10_number("00000003")
+    reshipped, stays = _parcel_of(app, p, old_number, 2)
+    feed(app, departed(old_number, clock.now() - days(1)))
+    act(app, reshipped, p.agent, "report_shipment_cancelled", reason="split parcel")
+    act(app, reshipped, p.buyer, "choose_reshipment")
+    act(app, reshipped, p.seller, "ship", tracking_number=s10_number("00000004"))
+    clock.advance(days(21))
+    assert notify_stalls(app) == 1
+    assert [m.order_id for m in outbox_rows(app, "notify.stalled")] == [stays]
