@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection
-
 from garant import casefile as cf
 from garant.app import Garant
 from garant.casefile.pdf import render_case_file, render_complaint_letter
@@ -23,7 +21,8 @@ from garant.domain.statuses import status
 from garant.services.unit_of_work import load_visible
 from garant.store import orders as repo
 from garant.store import tracking as tracking_store
-from garant.store.schema import users
+from garant.store import users as user_store
+from garant.store.db import Connection
 
 
 def platform_of(app: Garant) -> cf.Platform:
@@ -83,12 +82,7 @@ def _assemble(
     app: Garant, conn: Connection, order: Order, d: Dispute, now: datetime
 ) -> cf.CaseFile:
     assert order.id is not None and d.id is not None
-    people = {
-        r.id: r
-        for r in conn.execute(
-            users.select().where(users.c.id.in_([order.buyer_id, order.seller_id]))
-        )
-    }
+    people = user_store.people(conn, [order.buyer_id, order.seller_id])
     buyer, seller = people[order.buyer_id], people[order.seller_id]
     shown = order.display_status()
     reason = REASONS.get(d.reason)

@@ -7,17 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, or_, select, true
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from garant.domain.cancellation import CouponKind, coupon_give_back
 from garant.domain.errors import InvalidInput
 from garant.domain.money import parse_amount
 from garant.domain.orders import Order
 from garant.domain.transitions import OrderState
 from garant.store import coupons as coupon_store
-from garant.store import schema as t
+from garant.store.db import Connection
 
 _DEAD = (OrderState.CANCELLED.value, OrderState.UNFULFILLABLE.value, OrderState.ABANDONED.value)
 MAX_CODE_LENGTH = 60  # coupons.code
@@ -39,54 +35,30 @@ def attach(
         if c.code in wanted:
             raise InvalidInput(f"the coupon {c.code} is listed twice for this order")
         wanted[c.code] = c
-    flag = None
+    if not wanted:
+        return None
     # Codes in one fixed order (the same as ``give_back``), so that two transactions locking
     # the same coupons never wait for each other in a circle.
-    for code in sorted(wanted):
-        c = wanted[code]
-        # Two orders may bring a new code at the same instant: one row, no unique-key error.
-        conn.execute(
-            _insert(conn, t.coupons)
-            .values(
-                code=code,
-                kind=c.kind.value,
-                amount_cents=c.amount_cents,
-                expires_at=c.expires_at,
-                status="active",
-            )
-            .on_conflict_do_nothing(index_elements=["code"])
-        )
-        # The coupon's row lock makes "was it used on another checkout?" a question asked
-        # one order at a time: of two orders placed together, the second sees the first.
-        coupon_id = conn.execute(
-            select(t.coupons.c.id).where(t.coupons.c.code == code).with_for_update()
-        ).scalar_one()
-        other_checkout = (
-            true()
-            if checkout_id is None
-            else or_(
-                t.coupon_uses.c.checkout_id.is_(None),
-                t.coupon_uses.c.checkout_id != checkout_id,
-            )
-        )
-        reused = conn.execute(
-            select(t.coupon_uses.c.order_id)
-            .join(t.orders, t.orders.c.id == t.coupon_uses.c.order_id)
-            .where(
-                t.coupon_uses.c.coupon_id == coupon_id,
-                t.orders.c.state.not_in(_DEAD),
-                other_checkout,
-            )
-            .limit(1)
-        ).first()
-        if reused is not None:
-            flag = "promo_code_reused"
-        conn.execute(
-            insert(t.coupon_uses).values(
-                coupon_id=coupon_id, order_id=order.id, checkout_id=checkout_id
-            )
-        )
-    return flag
+    codes = sorted(wanted)
+    coupon_store.add_missing(
+        conn,
+        [
+            {
+                "code": code,
+                "kind": wanted[code].kind.value,
+                "amount_cents": wanted[code].amount_cents,
+                "expires_at": wanted[code].expires_at,
+            }
+            for code in codes
+        ],
+    )
+    # The coupons' row locks make "was one used on another checkout?" a question asked one
+    # order at a time: of two orders placed together, the second sees the first.
+    ids = coupon_store.lock_codes(conn, codes)
+    coupon_ids = [ids[code] for code in codes]
+    reused = coupon_store.used_elsewhere(conn, coupon_ids, checkout_id, _DEAD)
+    coupon_store.add_uses(conn, coupon_ids, order.id, checkout_id)
+    return "promo_code_reused" if reused else None
 
 
 @dataclass(frozen=True)
@@ -135,11 +107,6 @@ def _expiry(value: object) -> datetime | None:
             "(for example +01:00 or Z)"
         )
     return value
-
-
-def _insert(conn: Connection, table: Table) -> Any:
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    return dialect_insert(table)
 
 
 def give_back(conn: Connection, orders: Sequence[Order], now: datetime) -> None:

@@ -14,11 +14,9 @@ names) removed. Who sees what:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any
-
-from sqlalchemy import Connection, RowMapping, insert, select
 
 from garant.app import Garant
 from garant.domain.errors import InvalidInput, NotAllowed, NotFound
@@ -26,15 +24,15 @@ from garant.domain.evidence import Limits, check_size, safe_filename, sniff
 from garant.domain.orders import Actor
 from garant.domain.transitions import Role
 from garant.settings import Settings
-from garant.store import schema as t
+from garant.store import evidence as store
+from garant.store import users as user_store
 from garant.store.blobs import sha256_of
+from garant.store.db import Connection
 
 STAFF = (Role.AGENT, Role.OPERATOR)
 MAX_ATTACHABLE = 20
 # A multipart body carries a boundary and part headers around the file.
 MULTIPART_OVERHEAD = 64 * 1024
-
-_ev = t.evidence
 
 
 class _Access(Enum):
@@ -94,27 +92,24 @@ def upload(
         app.blobs.put(shown_sha256, shown)
     now = app.clock.now()
     with app.engine.begin() as conn:
-        new_id = conn.execute(
-            insert(_ev)
-            .values(
-                sha256=sha256,
-                shown_sha256=shown_sha256,
-                size_bytes=len(data),
-                shown_size_bytes=len(shown),
-                content_type=file_type.content_type,
-                kind=file_type.kind.value,
-                filename=safe_filename(filename, file_type),
-                uploader_id=actor.user_id,
-                uploader_role=actor.role.value,
-                order_id=order_id,
-                seller_id=seller_id,
-                stripped=stripped,
-                created_at=now,
-            )
-            .returning(_ev.c.id)
-        ).scalar_one()
-        row = _row(conn, int(new_id))
-    assert row is not None
+        row = store.add(
+            conn,
+            {
+                "sha256": sha256,
+                "shown_sha256": shown_sha256,
+                "size_bytes": len(data),
+                "shown_size_bytes": len(shown),
+                "content_type": file_type.content_type,
+                "kind": file_type.kind.value,
+                "filename": safe_filename(filename, file_type),
+                "uploader_id": actor.user_id,
+                "uploader_role": actor.role.value,
+                "order_id": order_id,
+                "seller_id": seller_id,
+                "stripped": stripped,
+                "created_at": now,
+            },
+        )
     return _view(row)
 
 
@@ -128,26 +123,18 @@ def _check_place(
             "outside any order), exactly one of them"
         )
     if order_id is not None:
-        parties = _order_parties(conn, order_id)
+        parties = store.order_parties(conn, order_id)
         if parties is None or not _is_order_party(actor, *parties):
             raise NotFound(f"order {order_id} not found")
         return
     assert seller_id is not None
-    role = conn.execute(select(t.users.c.role).where(t.users.c.id == seller_id)).scalar()
-    if role != Role.SELLER.value:
+    if user_store.role_of(conn, seller_id) != Role.SELLER.value:
         raise NotFound(f"shop {seller_id} not found")
     # A buyer writes to any shop; the shop only in its own conversations; agents mediate.
     may = actor.role is Role.BUYER or actor.role in STAFF
     may = may or (actor.role is Role.SELLER and actor.user_id == seller_id)
     if not may:
         raise NotFound(f"shop {seller_id} not found")
-
-
-def _order_parties(conn: Connection, order_id: int) -> tuple[int, int] | None:
-    row = conn.execute(
-        select(t.orders.c.buyer_id, t.orders.c.seller_id).where(t.orders.c.id == order_id)
-    ).first()
-    return None if row is None else (int(row.buyer_id), int(row.seller_id))
 
 
 def _is_order_party(actor: Actor, buyer_id: int, seller_id: int) -> bool:
@@ -180,22 +167,15 @@ def attachable(
         raise InvalidInput("evidence is attached to an order or to a shop conversation")
     if not ids:
         return []
-    rows = {
-        int(r.id): r
-        for r in conn.execute(
-            select(_ev.c.id, _ev.c.uploader_id, _ev.c.order_id, _ev.c.seller_id).where(
-                _ev.c.id.in_(ids)
-            )
-        )
-    }
+    rows = store.rows(conn, ids)
 
     def fits(evidence_id: int) -> bool:
         row = rows.get(evidence_id)
-        if row is None or actor.user_id is None or row.uploader_id != actor.user_id:
+        if row is None or actor.user_id is None or row["uploader_id"] != actor.user_id:
             return False
         if order_id is not None:
-            return row.order_id == order_id
-        return row.order_id is None and row.seller_id == seller_id
+            return bool(row["order_id"] == order_id)
+        return row["order_id"] is None and row["seller_id"] == seller_id
 
     refused = [i for i in ids if not fits(i)]
     if refused:
@@ -222,7 +202,7 @@ def read(
     everyone else the shown copy.
     """
     with app.engine.connect() as conn:
-        row = _row(conn, evidence_id)
+        row = store.row(conn, evidence_id)
         access = None if row is None else _access(conn, row, actor)
     if row is None or access is None:
         raise NotFound(f"evidence {evidence_id} not found")
@@ -242,34 +222,24 @@ def read(
     return data, str(row["content_type"]), str(row["filename"])
 
 
-def _access(conn: Connection, row: RowMapping, actor: Actor) -> _Access | None:
+def _access(conn: Connection, row: Mapping[Any, Any], actor: Actor) -> _Access | None:
     if actor.user_id is None:
         return None
     if row["uploader_id"] == actor.user_id or actor.role in STAFF:
         return _Access.FULL
     if row["order_id"] is not None:
-        parties = _order_parties(conn, int(row["order_id"]))
+        parties = store.order_parties(conn, int(row["order_id"]))
         if parties is not None and _is_order_party(actor, *parties):
             return _Access.SHOWN
         return None
     seller_id = row["seller_id"]
     if actor.role is Role.SELLER and actor.user_id == seller_id:
         return _Access.SHOWN  # sent to this shop
-    if actor.role is Role.BUYER and _sent_to_buyer(conn, int(row["id"]), actor.user_id, seller_id):
+    if actor.role is Role.BUYER and store.sent_to_buyer(
+        conn, int(row["id"]), actor.user_id, seller_id
+    ):
         return _Access.SHOWN  # the shop (or an agent) sent it in this buyer's conversation
     return None
-
-
-def _sent_to_buyer(conn: Connection, evidence_id: int, buyer_id: int, seller_id: int) -> bool:
-    """Whether the file is attached to a message of this buyer's conversation with the shop:
-    a shop's file is uploaded for the shop, so only the message says which buyer got it."""
-    th, m = t.message_threads, t.messages
-    attachments = conn.execute(
-        select(m.c.attachments)
-        .join(th, th.c.id == m.c.thread_id)
-        .where(th.c.buyer_id == buyer_id, th.c.seller_id == seller_id, th.c.order_id.is_(None))
-    ).scalars()
-    return any(evidence_id in (ids or []) for ids in attachments)
 
 
 def describe(conn: Connection, ids: Iterable[int]) -> list[dict[str, Any]]:
@@ -277,8 +247,7 @@ def describe(conn: Connection, ids: Iterable[int]) -> list[dict[str, Any]]:
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return []
-    found = conn.execute(select(_ev).where(_ev.c.id.in_(wanted))).mappings()
-    rows = {int(r["id"]): r for r in found}
+    rows = store.rows(conn, wanted)
     return [
         {
             "id": int(r["id"]),
@@ -298,11 +267,7 @@ def describe(conn: Connection, ids: Iterable[int]) -> list[dict[str, Any]]:
     ]
 
 
-def _row(conn: Connection, evidence_id: int) -> RowMapping | None:
-    return conn.execute(select(_ev).where(_ev.c.id == evidence_id)).mappings().first()
-
-
-def _view(row: RowMapping) -> dict[str, Any]:
+def _view(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "id": int(row["id"]),
         "sha256": row["sha256"],

@@ -14,31 +14,20 @@ one with a buyer of its choosing. Anything the caller may not see is "not found"
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from sqlalchemy import (
-    Connection,
-    Insert,
-    RowMapping,
-    Select,
-    and_,
-    func,
-    insert,
-    or_,
-    select,
-    update,
-)
-from sqlalchemy.dialects import postgresql, sqlite
 
 from garant.app import Garant
 from garant.domain.errors import InvalidInput, NotFound
 from garant.domain.orders import Actor, Order
 from garant.domain.transitions import Role
 from garant.services.unit_of_work import load_visible
-from garant.store import schema as t
+from garant.store import messages as store
+from garant.store import outbox
+from garant.store import users as user_store
+from garant.store.db import Connection
 
 TOPIC = "message.posted"
 MAX_BODY_CHARS = 5000
@@ -46,8 +35,6 @@ MAX_ATTACHMENTS = 10
 EXCERPT_CHARS = 200
 STAFF = (Role.AGENT, Role.OPERATOR)
 
-_th = t.message_threads
-_m = t.messages
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -102,10 +89,8 @@ def order_thread(app: Garant, *, actor: Actor, order_id: int) -> dict[str, Any]:
 def messages_for_order(conn: Connection, order_id: int) -> list[dict[str, Any]]:
     """The order's messages, oldest first, for a case file. No access check: the caller (a
     service that has already loaded the order for its actor) has done it."""
-    thread_id = conn.execute(
-        select(_th.c.id).where(_th.c.key == order_thread_key(order_id))
-    ).scalar()
-    return [] if thread_id is None else _messages(conn, int(thread_id))
+    thread_id = store.thread_id_of(conn, order_thread_key(order_id))
+    return [] if thread_id is None else _messages(conn, thread_id)
 
 
 def _visible_order(conn: Connection, order_id: int, actor: Actor) -> Order:
@@ -131,7 +116,7 @@ def post_shop_message(
     now = app.clock.now()
     with app.engine.begin() as conn:
         thread = _shop_thread(conn, actor, seller_id, buyer_id)
-        if actor.role is not Role.BUYER and _thread_row(conn, thread.key) is None:
+        if actor.role is not Role.BUYER and store.thread_id_of(conn, thread.key) is None:
             raise _no_conversation(thread)
         text = _clean_body(body, attachments)
         ids = _attachments(conn, attachments, actor, seller_id=seller_id)
@@ -145,14 +130,14 @@ def shop_thread(
     shop and agents only see one the buyer has opened."""
     with app.engine.connect() as conn:
         thread = _shop_thread(conn, actor, seller_id, buyer_id)
-        if actor.role is not Role.BUYER and _thread_row(conn, thread.key) is None:
+        if actor.role is not Role.BUYER and store.thread_id_of(conn, thread.key) is None:
             raise _no_conversation(thread)
         return _thread_view(conn, thread)
 
 
 def _shop_thread(conn: Connection, actor: Actor, seller_id: int, buyer_id: int | None) -> _Thread:
     """Which shop conversation the caller means, if it is one they may take part in."""
-    if actor.user_id is None or _role_of(conn, seller_id) != Role.SELLER.value:
+    if actor.user_id is None or user_store.role_of(conn, seller_id) != Role.SELLER.value:
         raise NotFound(f"shop {seller_id} not found")
     if actor.role is Role.BUYER:
         if buyer_id is not None and buyer_id != actor.user_id:
@@ -164,7 +149,7 @@ def _shop_thread(conn: Connection, actor: Actor, seller_id: int, buyer_id: int |
         raise NotFound(f"shop {seller_id} not found")
     if buyer_id is None:
         raise InvalidInput("give buyer_id: the buyer whose conversation with the shop this is")
-    if _role_of(conn, buyer_id) != Role.BUYER.value:
+    if user_store.role_of(conn, buyer_id) != Role.BUYER.value:
         raise NotFound(f"buyer {buyer_id} not found")
     return _Thread(shop_thread_key(buyer_id, seller_id), None, buyer_id, seller_id)
 
@@ -174,11 +159,6 @@ def _no_conversation(thread: _Thread) -> NotFound:
         f"no conversation between buyer {thread.buyer_id} and shop {thread.seller_id}: "
         "a shop answers buyers who wrote to it first"
     )
-
-
-def _role_of(conn: Connection, user_id: int) -> str | None:
-    role = conn.execute(select(t.users.c.role).where(t.users.c.id == user_id)).scalar()
-    return None if role is None else str(role)
 
 
 # ----------------------------------------------------------------------------- listing
@@ -194,26 +174,24 @@ def list_threads(
     """
     if not 1 <= limit <= 100:
         raise InvalidInput("limit must be between 1 and 100")
-    query = select(_th).order_by(_th.c.last_message_at.desc(), _th.c.id.desc()).limit(limit + 1)
-    if actor.role is Role.BUYER:
-        query = query.where(_th.c.buyer_id == actor.user_id)
-    elif actor.role is Role.SELLER:
-        query = query.where(_th.c.seller_id == actor.user_id)
-    elif actor.role not in STAFF:
+    if actor.role not in (Role.BUYER, Role.SELLER, *STAFF):
         return [], None
-    if cursor is not None:
-        at, after_id = _parse_cursor(cursor)
-        query = query.where(
-            or_(
-                _th.c.last_message_at < at,
-                and_(_th.c.last_message_at == at, _th.c.id < after_id),
-            )
-        )
+    after = None if cursor is None else _parse_cursor(cursor)
+    if actor.user_id is None and actor.role in (Role.BUYER, Role.SELLER):
+        return [], None  # a party without an id has no threads
     with app.engine.connect() as conn:
-        rows = list(conn.execute(query).mappings())
+        rows = store.threads_page(
+            conn,
+            limit=limit + 1,
+            buyer_id=actor.user_id if actor.role is Role.BUYER else None,
+            seller_id=actor.user_id if actor.role is Role.SELLER else None,
+            after=after,
+        )
         page = rows[:limit]
         last = _last_messages(conn, [int(r["id"]) for r in page])
-        names = _names(conn, {int(r[c]) for r in page for c in ("buyer_id", "seller_id")})
+        names = user_store.names_of(
+            conn, {int(r[c]) for r in page for c in ("buyer_id", "seller_id")}
+        )
     items = [
         {
             "thread_id": int(r["id"]),
@@ -234,7 +212,7 @@ def list_threads(
     return items, (_cursor_of(page[-1]) if more else None)
 
 
-def _cursor_of(row: RowMapping) -> str:
+def _cursor_of(row: Mapping[Any, Any]) -> str:
     micros = (row["last_message_at"] - _EPOCH) // timedelta(microseconds=1)
     return f"{micros}_{int(row['id'])}"
 
@@ -247,15 +225,7 @@ def _parse_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 def _last_messages(conn: Connection, thread_ids: list[int]) -> dict[int, dict[str, Any]]:
-    if not thread_ids:
-        return {}
-    latest = (
-        select(func.max(_m.c.id))
-        .where(_m.c.thread_id.in_(thread_ids))
-        .group_by(_m.c.thread_id)
-        .scalar_subquery()
-    )
-    rows = conn.execute(_message_query().where(_m.c.id.in_(latest))).mappings()
+    rows = store.last_messages(conn, thread_ids)
     out: dict[int, dict[str, Any]] = {}
     for row in rows:
         message = _message(row)
@@ -304,76 +274,53 @@ def _attachments(
     return list(attachable(conn, ids, actor, order_id=order_id, seller_id=seller_id))
 
 
-def _insert_thread_once(conn: Connection) -> Insert:
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    return dialect_insert(_th).on_conflict_do_nothing(index_elements=["key"])
-
-
 def _append(
     conn: Connection, thread: _Thread, actor: Actor, text: str, ids: list[int], now: datetime
 ) -> dict[str, Any]:
     """Add one message (creating the thread with the first one) and its outbox row."""
     assert actor.user_id is not None  # checked by the caller's visibility step
-    # Two first messages at once: the unique key lets one thread in, the other reuses it.
-    conn.execute(
-        _insert_thread_once(conn).values(
-            key=thread.key,
-            order_id=thread.order_id,
-            buyer_id=thread.buyer_id,
-            seller_id=thread.seller_id,
-            created_at=now,
-            last_message_at=now,
-        )
+    thread_id = store.open_thread(
+        conn,
+        key=thread.key,
+        order_id=thread.order_id,
+        buyer_id=thread.buyer_id,
+        seller_id=thread.seller_id,
+        now=now,
     )
-    thread_id = int(conn.execute(select(_th.c.id).where(_th.c.key == thread.key)).scalar_one())
-    message_id = int(
-        conn.execute(
-            insert(_m)
-            .values(
-                thread_id=thread_id,
-                author_id=actor.user_id,
-                author_role=actor.role.value,
-                body=text,
-                attachments=ids,
-                created_at=now,
-            )
-            .returning(_m.c.id)
-        ).scalar_one()
+    message_id = store.add_message(
+        conn,
+        thread_id=thread_id,
+        author_id=actor.user_id,
+        author_role=actor.role.value,
+        body=text,
+        attachments=ids,
+        now=now,
     )
-    # Never backwards: a message stamped earlier (clocks of two processes) keeps the later time.
-    conn.execute(
-        update(_th)
-        .where(
-            _th.c.id == thread_id,
-            or_(_th.c.last_message_at.is_(None), _th.c.last_message_at < now),
-        )
-        .values(last_message_at=now)
-    )
+    store.touch_thread(conn, thread_id, now)
     recipients = [
         p["id"] for p in _participants(conn, thread, thread_id) if p["id"] != actor.user_id
     ]
-    conn.execute(
-        insert(t.outbox).values(
-            topic=TOPIC,
-            order_id=thread.order_id,
-            created_at=now,
-            payload={
-                "type": TOPIC,
-                "thread_key": thread.key,
-                "thread_id": thread_id,
-                "message_id": message_id,
-                "order_id": thread.order_id,
-                "buyer_id": thread.buyer_id,
-                "seller_id": thread.seller_id,
-                "author": {"role": actor.role.value, "id": actor.user_id},
-                "recipient_ids": recipients,
-                "excerpt": _excerpt(text),
-                "attachments": len(ids),
-                "at": now.isoformat(),
-            },
-        )
+    message = outbox.Message(
+        topic=TOPIC,
+        order_id=thread.order_id,
+        created_at=now,
+        payload={
+            "type": TOPIC,
+            "thread_key": thread.key,
+            "thread_id": thread_id,
+            "message_id": message_id,
+            "order_id": thread.order_id,
+            "buyer_id": thread.buyer_id,
+            "seller_id": thread.seller_id,
+            "author": {"role": actor.role.value, "id": actor.user_id},
+            "recipient_ids": recipients,
+            "excerpt": _excerpt(text),
+            "attachments": len(ids),
+            "at": now.isoformat(),
+        },
     )
-    row = conn.execute(_message_query().where(_m.c.id == message_id)).mappings().one()
+    outbox.append(conn, [message])
+    row = store.message(conn, message_id)
     return {**_message(row), "thread_id": thread_id, "thread_key": thread.key}
 
 
@@ -387,13 +334,8 @@ def _excerpt(text: str) -> str:
 # ----------------------------------------------------------------------------- reading
 
 
-def _thread_row(conn: Connection, key: str) -> RowMapping | None:
-    return conn.execute(select(_th).where(_th.c.key == key)).mappings().first()
-
-
 def _thread_view(conn: Connection, thread: _Thread) -> dict[str, Any]:
-    row = _thread_row(conn, thread.key)
-    thread_id = None if row is None else int(row["id"])
+    thread_id = store.thread_id_of(conn, thread.key)
     return {
         "thread_id": thread_id,
         "key": thread.key,
@@ -409,45 +351,17 @@ def _participants(conn: Connection, thread: _Thread, thread_id: int | None) -> l
     """The buyer and the shop, then each agent or operator who has written, in order."""
     staff: list[int] = []
     if thread_id is not None:
-        authors = conn.execute(
-            select(_m.c.author_id)
-            .where(_m.c.thread_id == thread_id, _m.c.author_role.in_([r.value for r in STAFF]))
-            .group_by(_m.c.author_id)
-            .order_by(func.min(_m.c.id))
-        ).scalars()
-        staff = [int(a) for a in authors]
+        staff = store.authors_with_role(conn, thread_id, [r.value for r in STAFF])
     people = [thread.buyer_id, thread.seller_id, *staff]
-    found = {
-        int(r.id): r
-        for r in conn.execute(
-            select(t.users.c.id, t.users.c.name, t.users.c.role).where(t.users.c.id.in_(people))
-        )
-    }
+    found = user_store.people(conn, people)
     return [{"id": p, "role": found[p].role, "name": found[p].name} for p in people if p in found]
 
 
-def _names(conn: Connection, user_ids: Iterable[int]) -> dict[int, str]:
-    ids = list(user_ids)
-    if not ids:
-        return {}
-    rows = conn.execute(select(t.users.c.id, t.users.c.name).where(t.users.c.id.in_(ids)))
-    return {int(r.id): r.name for r in rows}
-
-
-def _message_query() -> Select[Any]:
-    return select(_m, t.users.c.name.label("author_name")).join(
-        t.users, t.users.c.id == _m.c.author_id
-    )
-
-
 def _messages(conn: Connection, thread_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        _message_query().where(_m.c.thread_id == thread_id).order_by(_m.c.id)
-    ).mappings()
-    return [_message(r) for r in rows]
+    return [_message(r) for r in store.messages_of(conn, thread_id)]
 
 
-def _message(row: RowMapping) -> dict[str, Any]:
+def _message(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "id": int(row["id"]),
         "author_id": int(row["author_id"]),

@@ -6,17 +6,14 @@ A notification of someone else is "not found", never "forbidden": its id says no
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, func, select, update
-
 from garant.app import Garant
 from garant.domain.errors import InvalidInput, NotFound
-from garant.store.schema import notifications
-
-_n = notifications
+from garant.store import notifications as store
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,7 @@ class Notification:
         }
 
 
-def _notification(row: RowMapping) -> Notification:
+def _notification(row: Mapping[Any, Any]) -> Notification:
     order_id = row["order_id"]
     return Notification(
         id=int(row["id"]),
@@ -59,19 +56,6 @@ def _notification(row: RowMapping) -> Notification:
     )
 
 
-_COLUMNS = (
-    _n.c.id,
-    _n.c.kind,
-    _n.c.order_id,
-    _n.c.title_fr,
-    _n.c.title_en,
-    _n.c.body_fr,
-    _n.c.body_en,
-    _n.c.created_at,
-    _n.c.read_at,
-)
-
-
 def list_notifications(
     app: Garant,
     *,
@@ -84,37 +68,25 @@ def list_notifications(
     (ids only grow, so a notification filed meanwhile never shifts a page)."""
     if not 1 <= limit <= 100:
         raise InvalidInput("limit must be between 1 and 100")
-    query = (
-        select(*_COLUMNS).where(_n.c.user_id == user_id).order_by(_n.c.id.desc()).limit(limit + 1)
-    )
-    if unread_only:
-        query = query.where(_n.c.read_at.is_(None))
-    if cursor is not None:
-        query = query.where(_n.c.id < cursor)
     with app.engine.connect() as conn:
-        rows = [_notification(r) for r in conn.execute(query).mappings()]
+        found = store.page_of(
+            conn, user_id, unread_only=unread_only, limit=limit + 1, before_id=cursor
+        )
+    rows = [_notification(r) for r in found]
     page = rows[:limit]
     return page, (page[-1].id if len(rows) > limit else None)
 
 
 def unread_count(app: Garant, *, user_id: int) -> int:
     with app.engine.connect() as conn:
-        return int(
-            conn.execute(
-                select(func.count())
-                .select_from(_n)
-                .where(and_(_n.c.user_id == user_id, _n.c.read_at.is_(None)))
-            ).scalar_one()
-        )
+        return store.unread_count(conn, user_id)
 
 
 def mark_read(app: Garant, *, user_id: int, notification_id: int) -> Notification:
     """Mark one of the user's notifications read. Marking it again keeps the first time."""
     now = app.clock.now()  # before the transaction: the sandbox clock reads the database
-    mine = and_(_n.c.id == notification_id, _n.c.user_id == user_id)
     with app.engine.begin() as conn:
-        conn.execute(update(_n).where(mine, _n.c.read_at.is_(None)).values(read_at=now))
-        row = conn.execute(select(*_COLUMNS).where(mine)).mappings().first()
+        row = store.mark_read(conn, user_id, notification_id, now)
     if row is None:
         raise NotFound(f"notification {notification_id} not found")
     return _notification(row)

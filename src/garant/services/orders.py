@@ -10,9 +10,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
-from sqlalchemy.exc import IntegrityError
-
 from garant.app import Garant
 from garant.domain.errors import InvalidInput, NotFound
 from garant.domain.money import parse_amount
@@ -23,9 +20,11 @@ from garant.domain.transitions import Action, OrderState, Role
 from garant.services import coupons, tracking
 from garant.services import unit_of_work as uow
 from garant.services.tracking_numbers import check_tracking_number
-from garant.store import order_writes
+from garant.store import order_index, order_writes
 from garant.store import orders as repo
-from garant.store import schema as t
+from garant.store import refunds as refund_store
+from garant.store import users as user_store
+from garant.store.db import Connection, IntegrityError
 from garant.store.policies import current_policy
 
 
@@ -87,10 +86,7 @@ def create_order(
 
 def _external_ref_taken(app: Garant, external_ref: str) -> bool:
     with app.engine.connect() as conn:
-        found = conn.execute(
-            select(t.orders.c.id).where(t.orders.c.external_ref == external_ref)
-        ).scalar()
-    return found is not None
+        return order_index.id_by_external_ref(conn, external_ref) is not None
 
 
 def _create_order(
@@ -111,16 +107,13 @@ def _create_order(
     checkout_id: str | None,
 ) -> int:
     with app.engine.begin() as conn:
+        roles = user_store.roles_of(conn, [buyer_id, seller_id])
         for user_id, role in ((buyer_id, Role.BUYER), (seller_id, Role.SELLER)):
-            found = conn.execute(select(t.users.c.role).where(t.users.c.id == user_id)).scalar()
-            if found != role.value:
+            if roles.get(user_id) != role.value:
                 raise InvalidInput(f"user {user_id} is not a {role.value}")
         if (
             external_ref is not None
-            and conn.execute(
-                select(t.orders.c.id).where(t.orders.c.external_ref == external_ref)
-            ).scalar()
-            is not None
+            and order_index.id_by_external_ref(conn, external_ref) is not None
         ):
             raise InvalidInput(f"an order with external_ref '{external_ref}' already exists")
         policy = current_policy(conn, now)
@@ -320,21 +313,22 @@ def list_orders(
     """Newest first; the cursor is the last id of the previous page."""
     if not 1 <= limit <= 100:
         raise InvalidInput("limit must be between 1 and 100")
-    query = select(t.orders.c.id).order_by(t.orders.c.id.desc()).limit(limit + 1)
-    if actor.role is Role.BUYER:
-        query = query.where(t.orders.c.buyer_id == actor.user_id)
-    elif actor.role is Role.SELLER:
-        query = query.where(t.orders.c.seller_id == actor.user_id)
-    if cursor is not None:
-        query = query.where(t.orders.c.id < cursor)
     if state is not None:
         try:
             OrderState(state)
         except ValueError:
             raise InvalidInput(f"unknown state '{state}'") from None
-        query = query.where(t.orders.c.state == state)
+    if actor.role in (Role.BUYER, Role.SELLER) and actor.user_id is None:
+        return [], None  # a party without an id has no orders
     with app.engine.connect() as conn:
-        ids = [int(i) for i in conn.execute(query).scalars()]
+        ids = order_index.ids_page(
+            conn,
+            limit=limit + 1,
+            buyer_id=actor.user_id if actor.role is Role.BUYER else None,
+            seller_id=actor.user_id if actor.role is Role.SELLER else None,
+            state=state,
+            before_id=cursor,
+        )
     more = len(ids) > limit
     ids = ids[:limit]
     return ids, (ids[-1] if more else None)
@@ -346,7 +340,7 @@ def settle_refund(app: Garant, *, actor: Actor, refund_id: int) -> int:
         raise NotFound(f"refund {refund_id} not found")
     now = app.clock.now()
     with app.engine.begin() as conn:
-        row = conn.execute(select(t.refunds).where(t.refunds.c.id == refund_id)).first()
+        row = refund_store.refund(conn, refund_id)
         if row is None:
             raise NotFound(f"refund {refund_id} not found")
         if row.settled_at is not None:
@@ -354,12 +348,7 @@ def settle_refund(app: Garant, *, actor: Actor, refund_id: int) -> int:
                 f"refund {refund_id} was already settled on {row.settled_at.isoformat()}"
             )
         order = repo.load(conn, row.order_id, lock=True)
-        settled = conn.execute(
-            t.refunds.update()
-            .where(and_(t.refunds.c.id == refund_id, t.refunds.c.settled_at.is_(None)))
-            .values(settled_at=now)
-        ).rowcount
-        if settled != 1:
+        if not refund_store.mark_settled(conn, refund_id, now):
             # The same confirmation arrived twice at once; the other call recorded it.
             raise InvalidInput(f"refund {refund_id} was already settled")
         loaded = uow.Loaded(order)

@@ -14,12 +14,9 @@ events' dedupe keys say what is already in).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-
-from sqlalchemy import Connection, or_, select
 
 from garant.app import Garant
 from garant.carriers.sandbox import (
@@ -37,12 +34,12 @@ from garant.domain.shipment import dedupe_key
 from garant.domain.tracking import TrackingEvent
 from garant.services.sandbox import SandboxOff
 from garant.services.tracking import IngestReport, ingest
-from garant.store import schema as t
+from garant.store import sandbox_parcels as parcel_store
 from garant.store import tracking as store
+from garant.store.db import Connection
 
 SOURCE = "sandbox"
 _DONE = ("delivered", "returned")  # a journey ends there, or with a loss or a cancellation
-_CHUNK = 500  # shipment ids per query, well under both databases' parameter limits
 
 
 @dataclass(frozen=True)
@@ -80,26 +77,10 @@ class SandboxCarrier:
 
     def parcels(self, app: Garant) -> list[SandboxParcel]:
         """The parcels the sandbox carrier moves, but not those whose journey has ended."""
-        s = t.shipments
-        demo = (
-            select(t.shipment_orders.c.shipment_id)
-            .join(t.orders, t.orders.c.id == t.shipment_orders.c.order_id)
-            .where(t.orders.c.external_ref.like("DEMO-%"))
-            # Only parcels still travelling: a demo order delivered, disputed or closed by hand
-            # must not receive a journey's later "in transit" events.
-            .where(t.orders.c.state == "shipped")
-        )
-        wanted = [s.c.carrier == SLUG, s.c.tracking_number.like("SB%FR")]
-        if self.demo_orders:
-            wanted.append(s.c.id.in_(demo))
-        query = (
-            select(s.c.id, s.c.carrier, s.c.tracking_number, s.c.shipping_method, s.c.created_at,
-                   s.c.id.in_(demo).label("demo"))
-            .where(or_(*wanted), s.c.status.not_in(_DONE))
-            .order_by(s.c.id)
-        )  # fmt: skip
         with app.engine.connect() as conn:
-            rows = conn.execute(query).all()
+            rows = parcel_store.travelling(
+                conn, carrier=SLUG, demo_orders=self.demo_orders, done=_DONE
+            )
         parcels = []
         for row in rows:
             ours = row.carrier == SLUG or read_number(row.tracking_number) is not None
@@ -121,7 +102,7 @@ class SandboxCarrier:
         now = app.clock.now()  # before any transaction: the sandbox clock reads the database
         parcels = self.parcels(app)
         with app.engine.connect() as conn:
-            stored = _stored_keys(conn, [p.shipment_id for p in parcels])
+            stored = parcel_store.stored_keys(conn, [p.shipment_id for p in parcels])
         due: list[TrackingEvent] = []
         for parcel in parcels:
             known = stored.get(parcel.shipment_id, set())
@@ -180,24 +161,9 @@ def advance(app: Garant) -> IngestReport:
     return SandboxCarrier().advance(app)
 
 
-def _stored_keys(conn: Connection, shipment_ids: Sequence[int]) -> dict[int, set[str]]:
-    e = t.tracking_events
-    keys: dict[int, set[str]] = {}
-    for start in range(0, len(shipment_ids), _CHUNK):
-        chunk = shipment_ids[start : start + _CHUNK]
-        rows = conn.execute(
-            select(e.c.shipment_id, e.c.dedupe_key).where(e.c.shipment_id.in_(chunk))
-        )
-        for shipment_id, key in rows:
-            keys.setdefault(int(shipment_id), set()).add(key)
-    return keys
-
-
 def _next_serial(conn: Connection, scenario: Scenario, method: str) -> int:
     prefix = sandbox_number(scenario, method=method)[:5]  # SB + scenario + method digit
-    numbers: Iterable[str] = conn.execute(
-        select(t.shipment_numbers.c.number).where(t.shipment_numbers.c.number.like(f"{prefix}%"))
-    ).scalars()
+    numbers = parcel_store.numbers_starting(conn, prefix)
     used = [known.serial for n in numbers if (known := read_number(n)) is not None]
     return max(used, default=0) + 1
 

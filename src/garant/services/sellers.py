@@ -6,13 +6,12 @@ from datetime import datetime
 from statistics import median
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
-
 from garant.app import Garant
 from garant.domain.errors import NotFound
 from garant.domain.orders import Actor
-from garant.domain.transitions import OrderState, Role
-from garant.store import schema as t
+from garant.domain.transitions import Role
+from garant.store import sellers as store
+from garant.store import users as user_store
 
 
 def seller_metrics(app: Garant, *, actor: Actor, seller_id: int) -> dict[str, Any]:
@@ -20,40 +19,17 @@ def seller_metrics(app: Garant, *, actor: Actor, seller_id: int) -> dict[str, An
         raise NotFound(f"seller {seller_id} not found")
     if actor.role is Role.BUYER:
         raise NotFound(f"seller {seller_id} not found")
-    o = t.orders
-    cancelled = o.c.state.in_([OrderState.CANCELLED.value, OrderState.UNFULFILLABLE.value])
-    shipped = o.c.shipped_at.is_not(None)
-    on_time = and_(shipped, o.c.verified_at.is_not(None))
     with app.engine.connect() as conn:
-        role = conn.execute(select(t.users.c.role).where(t.users.c.id == seller_id)).scalar()
-        if role != Role.SELLER.value:
+        if user_store.role_of(conn, seller_id) != Role.SELLER.value:
             raise NotFound(f"seller {seller_id} not found")
-        row = conn.execute(
-            select(
-                func.count(),
-                func.sum(case((cancelled, 1), else_=0)),
-                func.sum(case((and_(cancelled, o.c.close_fault == "seller"), 1), else_=0)),
-                func.sum(case((shipped, 1), else_=0)),
-                func.sum(case((on_time, 1), else_=0)),
-                func.sum(case((o.c.verified_at.is_not(None), 1), else_=0)),
-                func.sum(case((o.c.close_reason == "ship_by_missed", 1), else_=0)),
-            ).where(o.c.seller_id == seller_id)
-        ).one()
-        disputes = conn.execute(
-            select(
-                t.disputes.c.opened_at,
-                t.disputes.c.seller_answered_at,
-                t.disputes.c.closed_at,
-                t.disputes.c.outcome,
-            )
-            .join(o, o.c.id == t.disputes.c.order_id)
-            .where(o.c.seller_id == seller_id)
-        ).all()
-    total, cancels, seller_fault, shipped_n, _, paid_n, missed = (int(v or 0) for v in row)
+        counts = store.order_counts(conn, seller_id)
+        disputes = store.disputes_of(conn, seller_id)
+    paid_n, shipped_n, missed = counts.verified_paid, counts.shipped, counts.ship_by_missed
+    seller_fault = counts.seller_fault_cancellations
     return {
         "seller_id": seller_id,
-        "orders": total,
-        "cancellations": cancels,
+        "orders": counts.orders,
+        "cancellations": counts.cancellations,
         # CAN-9: only cancellations that are the seller's fault count; "autres raisons" never.
         "seller_fault_cancellations": seller_fault,
         "seller_fault_cancellation_rate": round(seller_fault / paid_n, 4) if paid_n else 0.0,

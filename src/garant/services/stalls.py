@@ -15,17 +15,15 @@ from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, insert, or_, select
-
 from garant.app import Garant
 from garant.domain.diagnosis import DEFAULT_STALL, Sentence, StallDiagnosis, diagnose_stall
 from garant.domain.orders import Order
 from garant.domain.shipment import ShipmentSummary, summarise
 from garant.domain.statuses import STATUSES
-from garant.domain.tracking import SubStatus
 from garant.domain.transitions import OrderState
 from garant.store import orders as order_store
-from garant.store import schema as t
+from garant.store import outbox
+from garant.store import stalls as stall_store
 from garant.store import tracking as store
 
 TOPIC = "notify.stalled"
@@ -72,37 +70,9 @@ def _page(
 ) -> tuple[list[int], dict[int, list[int]]]:
     """The next ``limit`` shipments after ``after`` that carry a SHIPPED order and are quiet
     enough to be stalled, and for each the orders not yet told of the current stall."""
-    s, so, o = t.shipments, t.shipment_orders, t.orders
-    carries_shipped = exists(
-        select(so.c.order_id)
-        .join(o, o.c.id == so.c.order_id)
-        .where(so.c.shipment_id == s.c.id, o.c.state == OrderState.SHIPPED.value)
-    )
-    quiet = or_(
-        s.c.last_event_at < now - timedelta(days=_QUIET_DAYS),
-        s.c.buyer_status == "available_for_pickup",
-        s.c.sub_status == SubStatus.LOST.value,
-    )
     with app.engine.connect() as conn:
-        page = [
-            int(i)
-            for i in conn.execute(
-                select(s.c.id)
-                .where(s.c.id > after, s.c.last_event_at.is_not(None), quiet, carries_shipped)
-                .order_by(s.c.id)
-                .limit(limit)
-            ).scalars()
-        ]
-        rows = (
-            conn.execute(
-                select(s.c.id, s.c.last_event_at, s.c.notified, so.c.order_id)
-                .join(so, so.c.shipment_id == s.c.id)
-                .join(o, o.c.id == so.c.order_id)
-                .where(s.c.id.in_(page), o.c.state == OrderState.SHIPPED.value)
-                .order_by(s.c.id, so.c.order_id)
-            ).all()
-            if page
-            else []
+        page, rows = stall_store.quiet_shipments(
+            conn, quiet_since=now - timedelta(days=_QUIET_DAYS), after=after, limit=limit
         )
     pending: dict[int, list[int]] = defaultdict(list)
     for row in rows:
@@ -123,31 +93,31 @@ def _notify_shipment(app: Garant, shipment_id: int, order_ids: list[int], now: d
             return 0
         summary = summarise(events, now)
         sent = set(row["notified"] or [])
-        written = 0
-        for order_id in order_ids:
-            key = stall_key(order_id, row["last_event_at"])
-            # After a reshipment only the order's latest parcel speaks for it.
-            if key in sent or store.shipment_of_order(conn, order_id) != shipment_id:
-                continue
-            order = order_store.load(conn, order_id)
-            if order.state is not OrderState.SHIPPED:
+        untold = [o for o in order_ids if stall_key(o, row["last_event_at"]) not in sent]
+        # After a reshipment only the order's latest parcel speaks for it.
+        current = stall_store.current_shipments(conn, untold)
+        orders = order_store.load_many(conn, [o for o in untold if current.get(o) == shipment_id])
+        messages: list[outbox.Message] = []
+        for order_id in untold:
+            order = orders.get(order_id)
+            if order is None or order.state is not OrderState.SHIPPED:
                 continue
             stall = _diagnose(order, row, summary, now)
             if stall is None:
                 continue
-            conn.execute(
-                insert(t.outbox).values(
+            messages.append(
+                outbox.Message(
                     topic=TOPIC,
                     order_id=order_id,
                     created_at=now,
                     payload=_payload(order, row, summary, stall, now),
                 )
             )
-            sent.add(key)
-            written += 1
-        if written:
+            sent.add(stall_key(order_id, row["last_event_at"]))
+        outbox.append(conn, messages)
+        if messages:
             store.update_shipment(conn, shipment_id, {"notified": sorted(sent)})
-    return written
+    return len(messages)
 
 
 def _diagnose(

@@ -6,12 +6,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
-
 from garant.app import Garant
 from garant.domain.errors import InvalidInput, NotFound
 from garant.domain.transitions import Role
-from garant.store.schema import users
+from garant.store import users as store
 
 HUMAN_ROLES = (Role.BUYER, Role.SELLER, Role.AGENT, Role.OPERATOR)
 
@@ -38,24 +36,17 @@ def create_user(app: Garant, *, name: str, email: str, role: str, locale: str = 
     # wait for the write lock this transaction holds.
     now = app.clock.now()
     with app.engine.begin() as conn:
-        exists = conn.execute(select(users.c.id).where(users.c.email == email)).scalar()
-        if exists is not None:
+        if store.email_taken(conn, email):
             raise InvalidInput(f"a user with the email {email} already exists")
-        user_id = conn.execute(
-            insert(users)
-            .values(name=name, email=email, role=role, locale=locale, created_at=now)
-            .returning(users.c.id)
-        ).scalar_one()
-    return User(int(user_id), name, email, Role(role), locale)
+        user_id = store.add(conn, name=name, email=email, role=role, locale=locale, now=now)
+    return User(user_id, name, email, Role(role), locale)
 
 
 def issue_token(app: Garant, user_id: int) -> str:
     """A new token for the user; the previous one stops working."""
     token = "gar_" + secrets.token_urlsafe(32)
     with app.engine.begin() as conn:
-        done = conn.execute(
-            update(users).where(users.c.id == user_id).values(token_hash=_hash(token))
-        ).rowcount
+        done = store.set_token_hash(conn, user_id, _hash(token))
     if not done:
         raise NotFound(f"no user {user_id}")
     return token
@@ -63,7 +54,7 @@ def issue_token(app: Garant, user_id: int) -> str:
 
 def authenticate(app: Garant, token: str) -> User | None:
     with app.engine.connect() as conn:
-        row = conn.execute(select(users).where(users.c.token_hash == _hash(token))).first()
+        row = store.by_token_hash(conn, _hash(token))
     if row is None:
         return None
     return User(row.id, row.name, row.email, Role(row.role), row.locale)
@@ -71,7 +62,7 @@ def authenticate(app: Garant, token: str) -> User | None:
 
 def get_user(app: Garant, user_id: int) -> User:
     with app.engine.connect() as conn:
-        row = conn.execute(select(users).where(users.c.id == user_id)).first()
+        row = store.by_id(conn, user_id)
     if row is None:
         raise NotFound(f"no user {user_id}")
     return User(row.id, row.name, row.email, Role(row.role), row.locale)
@@ -79,7 +70,7 @@ def get_user(app: Garant, user_id: int) -> User:
 
 def find_by_email(app: Garant, email: str) -> User | None:
     with app.engine.connect() as conn:
-        row = conn.execute(select(users).where(users.c.email == email)).first()
+        row = store.by_email(conn, email)
     return None if row is None else User(row.id, row.name, row.email, Role(row.role), row.locale)
 
 
@@ -99,11 +90,7 @@ def set_return_address(app: Garant, *, actor_role: Role, actor_id: int | None, s
         )
     text = "\n".join(lines)
     with app.engine.begin() as conn:
-        done = conn.execute(
-            update(users)
-            .where(users.c.id == seller_id, users.c.role == Role.SELLER.value)
-            .values(return_address=text)
-        ).rowcount
+        done = store.set_return_address(conn, seller_id, text)
     if not done:
         raise NotFound(f"seller {seller_id} not found")
     return text

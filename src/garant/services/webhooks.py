@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import insert, select, update
-
 from garant.app import Garant
 from garant.domain.errors import InvalidInput, NotFound
 from garant.notify.webhooks import new_secret
-from garant.store.schema import outbox, outbox_deliveries, webhook_endpoints
+from garant.store import webhooks as store
 
 _MAX_URL = 2000  # the column's length
 
@@ -83,24 +81,13 @@ def add_endpoint(app: Garant, url: str) -> tuple[int, str]:
     # SQLite a second connection would wait for the write lock this transaction holds.
     now = app.clock.now()
     with app.engine.begin() as conn:
-        endpoint_id = conn.execute(
-            insert(webhook_endpoints)
-            .values(url=url, secret=secret, active=True, created_at=now)
-            .returning(webhook_endpoints.c.id)
-        ).scalar_one()
-    return int(endpoint_id), secret
+        endpoint_id = store.add_endpoint(conn, url=url, secret=secret, now=now)
+    return endpoint_id, secret
 
 
 def list_endpoints(app: Garant) -> list[Endpoint]:
     with app.engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                webhook_endpoints.c.id,
-                webhook_endpoints.c.url,
-                webhook_endpoints.c.active,
-                webhook_endpoints.c.created_at,
-            ).order_by(webhook_endpoints.c.id)
-        ).all()
+        rows = store.endpoints(conn)
     return [Endpoint(r.id, r.url, r.active, r.created_at) for r in rows]
 
 
@@ -109,17 +96,7 @@ def disable_endpoint(app: Garant, endpoint_id: int) -> Endpoint:
     (dead, "endpoint disabled") when the relay reaches them. Disabling twice is harmless.
     """
     with app.engine.begin() as conn:
-        row = conn.execute(
-            update(webhook_endpoints)
-            .where(webhook_endpoints.c.id == endpoint_id)
-            .values(active=False)
-            .returning(
-                webhook_endpoints.c.id,
-                webhook_endpoints.c.url,
-                webhook_endpoints.c.active,
-                webhook_endpoints.c.created_at,
-            )
-        ).first()
+        row = store.disable_endpoint(conn, endpoint_id)
     if row is None:
         raise NotFound(
             f"No webhook endpoint {endpoint_id}; list them to see which exist.",
@@ -130,18 +107,10 @@ def disable_endpoint(app: Garant, endpoint_id: int) -> Endpoint:
 
 def delivery_status(app: Garant, message_id: int) -> MessageStatus:
     with app.engine.connect() as conn:
-        message = conn.execute(
-            select(outbox.c.id, outbox.c.topic, outbox.c.created_at, outbox.c.dispatched_at).where(
-                outbox.c.id == message_id
-            )
-        ).first()
+        message = store.message(conn, message_id)
         if message is None:
             raise NotFound(f"No outbox message {message_id}.", message_id=message_id)
-        rows = conn.execute(
-            select(outbox_deliveries)
-            .where(outbox_deliveries.c.message_id == message_id)
-            .order_by(outbox_deliveries.c.id)
-        ).all()
+        rows = store.deliveries(conn, message_id)
     return MessageStatus(
         message_id=message.id,
         topic=message.topic,

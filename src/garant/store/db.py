@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Connection as Connection
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError as IntegrityError
+
+# ``Connection`` and ``IntegrityError`` are re-exported so that services can name the
+# connection they pass to the store, and the unique-key race they answer, without importing
+# SQLAlchemy themselves (every query lives in ``store/``).
 
 
 def make_engine(url: str, *, write_lock: bool = True, **kwargs: Any) -> Engine:
