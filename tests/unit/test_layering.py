@@ -20,12 +20,7 @@ SERVICES = SRC / "services"
 # ``store/``). Each entry is a debt: remove it when its module stops importing SQLAlchemy,
 # and the list ends empty.
 SQLALCHEMY_STILL_IMPORTED_BY = {
-    "agent_queue.py",
-    "disputes.py",
-    "order_search.py",
     "tracking.py",
-    "unit_of_work.py",
-    "views.py",
 }
 
 # Outbox rows still written by hand, outside ``store/outbox.py`` (same idea: empty it).

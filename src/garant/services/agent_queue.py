@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
-
 from garant.app import Garant
 from garant.domain.cancellation import SECURITY_REASONS
 from garant.domain.errors import InvalidInput, NotAllowed, NotFound
@@ -20,7 +18,8 @@ from garant.domain.orders import Actor
 from garant.domain.transitions import TRANSITIONS, Action, Role
 from garant.services.disputes import list_disputes
 from garant.services.unit_of_work import load_visible
-from garant.store import schema as t
+from garant.store import projections
+from garant.store import users as user_store
 
 STAFF = (Role.AGENT, Role.OPERATOR)
 QUEUE_VIEWS = ("all", "mine", "appealed")
@@ -37,8 +36,7 @@ def names(app: Garant, user_ids: Iterable[int | None]) -> dict[int, str]:
     if not ids:
         return {}
     with app.engine.connect() as conn:
-        rows = conn.execute(select(t.users.c.id, t.users.c.name).where(t.users.c.id.in_(ids)))
-        return {int(r.id): str(r.name) for r in rows}
+        return user_store.names_of(conn, ids)
 
 
 def queue(
@@ -84,25 +82,9 @@ def security_review(app: Garant, *, actor: Actor, limit: int = 50) -> list[dict[
     """Orders flagged for a security review (CAN-10) that can still be cancelled for it,
     oldest first, with the buyer's and the seller's names."""
     _staff_only(actor)
-    o = t.orders
     cancellable = [s.value for s in TRANSITIONS[Action.SECURITY_CANCEL].sources]
-    query = (
-        select(
-            o.c.id,
-            o.c.external_ref,
-            o.c.state,
-            o.c.security_flag,
-            o.c.total_cents,
-            o.c.created_at,
-            o.c.buyer_id,
-            o.c.seller_id,
-        )
-        .where(o.c.security_flag.is_not(None), o.c.state.in_(cancellable))
-        .order_by(o.c.created_at, o.c.id)
-        .limit(limit)
-    )
     with app.engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
+        rows = projections.security_review_page(conn, cancellable, limit)
     who = names(app, [x for r in rows for x in (r["buyer_id"], r["seller_id"])])
     labels = {r["code"]: r for r in security_reasons()}
     return [

@@ -11,8 +11,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from garant.app import Garant
 from garant.domain.disputes import (
     DETAILS,
@@ -34,6 +32,7 @@ from garant.services import unit_of_work as uow
 from garant.services.unit_of_work import load_visible
 from garant.store import orders as order_store
 from garant.store import projections
+from garant.store.db import Connection
 
 Step = Callable[[Order, Actor, datetime, dict[str, Any], list[int]], None]
 

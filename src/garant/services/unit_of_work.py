@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from garant.app import Garant
 from garant.domain.errors import Conflict, NotFound
 from garant.domain.orders import Actor, DeadlineKind, Order
@@ -24,6 +22,7 @@ from garant.services import coupons, dispute_notifications
 from garant.store import deadlines as deadline_store
 from garant.store import order_writes
 from garant.store import orders as repo
+from garant.store.db import Connection
 from garant.store.deadlines import Claimed
 
 Step = Callable[[Connection, Order, datetime], Any]

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from garant.app import Garant
 from garant.domain.cancellation import BUYER_REASONS, SECURITY_REASONS
 from garant.domain.errors import NotFound
@@ -18,6 +16,7 @@ from garant.domain.transitions import SHIPPED_OR_LATER
 from garant.services.tracking import shipment_view
 from garant.store import order_reads
 from garant.store import orders as repo
+from garant.store.db import Connection
 
 # What happens when a deadline passes, in both languages.
 DEADLINE_EFFECTS: dict[DeadlineKind, tuple[str, str, str]] = {

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    RowMapping,
     Select,
     and_,
     exists,
@@ -248,3 +249,30 @@ def dispute_page(
         if cursor is not None:
             query = query.where(d.c.id < cursor)
     return [dict(r) for r in conn.execute(query).mappings().all()]
+
+
+def security_review_page(
+    conn: Connection, cancellable_states: Sequence[str], limit: int
+) -> list[RowMapping]:
+    """Orders flagged for a security review (CAN-10) still in a state that allows the
+    security cancellation, oldest first: one statement for the page."""
+    o = t.orders
+    return list(
+        conn.execute(
+            select(
+                o.c.id,
+                o.c.external_ref,
+                o.c.state,
+                o.c.security_flag,
+                o.c.total_cents,
+                o.c.created_at,
+                o.c.buyer_id,
+                o.c.seller_id,
+            )
+            .where(o.c.security_flag.is_not(None), o.c.state.in_(list(cancellable_states)))
+            .order_by(o.c.created_at, o.c.id)
+            .limit(limit)
+        )
+        .mappings()
+        .all()
+    )
