@@ -18,7 +18,6 @@ from garant.domain.errors import Conflict, InvalidInput, NotFound
 from garant.domain.money import parse_amount
 from garant.domain.orders import Actor, Order
 from garant.domain.policy import SHIPPING_METHODS
-from garant.domain.shipment import ShipmentSummary, order_effect
 from garant.domain.transitions import CLOSED, Action, OrderState, Role
 from garant.services import coupons, dispute_notifications
 from garant.services.tracking_numbers import check_tracking_number
@@ -332,26 +331,6 @@ def run(
         if after_save is not None:
             after_save(conn, order, now)
         return result
-
-
-def apply_tracking(
-    conn: Connection, order_id: int, summary: ShipmentSummary, now: datetime
-) -> tuple[Order, str] | None:
-    """What the parcel's timeline means for one order it carries, applied through the same
-    dispatch as every other action. Returns the order and the status it showed before, or
-    None when nothing changed."""
-    order = repo.load(conn, order_id, lock=True)
-    if order.state is not OrderState.SHIPPED:
-        return None  # delivered, returned, cancelled: tracking no longer moves it
-    previous = order.display_status().code
-    effect = order_effect(previous, summary)
-    if effect is None:
-        return None
-    # The carrier's instant, not ours: PRT-4 counts the dispute window from the delivery.
-    when = min(effect.at or now, now)
-    DISPATCH[Action(effect.action)](order, Actor.system(), when, dict(effect.params))
-    repo.save(conn, order, now)
-    return order, previous
 
 
 def _apply_due_deadlines(app: Garant, order_id: int, actor: Actor, now: datetime) -> bool:
