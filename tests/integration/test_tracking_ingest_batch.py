@@ -24,6 +24,12 @@ from .notify_world import arrived_in_france, departed, scan, shipped_order
 from .statement_count import count_statements
 
 START = datetime(2024, 3, 25, 2, 0, tzinfo=UTC)
+# Statements that write a batch's events (below ``ROWS_PER_STATEMENT`` events on SQLite).
+_EVENTS_STATEMENTS = {"sqlite": 1, "postgresql": 2}
+
+
+def _dialect(app: Garant) -> str:
+    return app.engine.dialect.name
 
 
 @pytest.fixture
@@ -86,21 +92,26 @@ def _events_stored(app: Garant) -> tuple[int, int]:
 def test_ingest_statements_constant_for_5_and_50_parcels(
     app: Garant, clock: FixedClock, p: Parties
 ) -> None:
-    small = [e for n in _parcels(app, p, 5, 2) for e in _journey(n, 3)]
-    large = [e for n in _parcels(app, p, 50, 2) for e in _journey(n, 6)]
+    small = [_journey(n, 3) for n in _parcels(app, p, 5, 2)]
+    large = [_journey(n, 6) for n in _parcels(app, p, 50, 2)]
     clock.current = START + timedelta(days=4)
+    # The first scan of the parcels with an order is known already: the counted ingest adds
+    # to stored timelines, and creates the parcels nobody shipped.
+    ingest(app, [j[0] for j in small[:5] + large[:50]], source="poll")
 
-    small_report, small_count, small_moves = _ingest_counted(app, small)
-    large_report, large_count, large_moves = _ingest_counted(app, large)
+    small_report, small_count, small_moves = _ingest_counted(app, [e for j in small for e in j])
+    large_report, large_count, large_moves = _ingest_counted(app, [e for j in large for e in j])
 
-    assert (small_report.events, small_report.added, small_report.orders_moved) == (21, 21, 5)
-    assert (large_report.events, large_report.added, large_report.orders_moved) == (312, 312, 50)
+    assert (small_report.events, small_report.added, small_report.orders_moved) == (21, 16, 5)
+    assert (large_report.events, large_report.added, large_report.orders_moved) == (312, 262, 50)
     assert (small_report.new_shipments, large_report.new_shipments) == (2, 2)
     assert (small_report.notifications, large_report.notifications) == (5, 50)
-    # Lookup and lock, create the unknown parcels and their numbers, the handover numbers (none
-    # here), the events, the timelines of the parcels with news, their orders, the outbox,
-    # the summaries: the same statements for 7 parcels and 21 events as for 52 and 312.
-    assert small_count == large_count == 8
+    # Lookup and lock, create the unknown parcels and their numbers, the events, the stored
+    # timelines of the parcels with news, their orders, the outbox, the summaries: the same
+    # statements for 7 parcels and 21 events as for 52 and 312. (PostgreSQL: the events are
+    # one INSERT … SELECT from a scratch table, made if missing, which COPY fills: COPY is
+    # not a statement the counter sees.)
+    assert small_count == large_count == _EVENTS_STATEMENTS[_dialect(app)] + 7
     # The orders moved are loaded and saved one by one (until a batch load exists): the same
     # number of statements for each.
     assert small_moves % 5 == 0 and large_moves == small_moves // 5 * 50
@@ -121,7 +132,7 @@ def test_ingest_of_the_same_batch_twice_stores_every_event_once(
     )  # fmt: skip
     assert _events_stored(app) == (20, 20)
     # Nothing new: the lookup of the parcels and the insert that skips every event, no more.
-    assert (statements, moves) == (2, 0)
+    assert (statements, moves) == (1 + _EVENTS_STATEMENTS[_dialect(app)], 0)
 
 
 def test_ingest_of_a_batch_with_copies_inside_stores_each_event_once(

@@ -41,8 +41,10 @@ def dedupe_key(event: TrackingEvent) -> str:
     are dropped because some sources publish none. What is given up: two distinct scans of the
     same kind in the same minute become one, and they say the same thing to the buyer.
     """
-    minute = event.occurred_at.astimezone(UTC).replace(second=0, microsecond=0)
-    return f"{minute:%Y-%m-%dT%H:%M}Z|{event.status.value}|{event.sub_status.value}"
+    # "2026-01-05T01:30+00:00"[:16]: the minute, by the C isoformat (strftime is ~5x slower,
+    # and ingest computes a key per event).
+    minute = event.occurred_at.astimezone(UTC).isoformat(timespec="minutes")[:16]
+    return f"{minute}Z|{event.status.value}|{event.sub_status.value}"
 
 
 # Progress of one event, to order events of the same instant (a carrier writing "out for
@@ -60,9 +62,14 @@ _TRANSIT_RANK = {
 
 
 def timeline_key(event: TrackingEvent) -> tuple[datetime, int, int, str]:
-    """Timeline order: instant (across legs and offsets), then progress, then identity."""
+    """Timeline order: instant (across legs and offsets), then progress, then identity.
+
+    The identity is the sub-status: with the same instant and rank (one rank per status) the
+    rest of ``dedupe_key`` is equal, so this orders as the whole key would, without building it.
+    """
     instant = event.occurred_at.astimezone(UTC)
-    return instant, _RANK[event.status], _TRANSIT_RANK.get(event.sub_status, 0), dedupe_key(event)
+    sub = event.sub_status
+    return instant, _RANK[event.status], _TRANSIT_RANK.get(sub, 0), sub.value
 
 
 def _norm_number(number: str) -> str:

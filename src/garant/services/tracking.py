@@ -28,6 +28,7 @@ from garant.domain.diagnosis import (
 from garant.domain.orders import Order
 from garant.domain.shipment import (
     ShipmentSummary,
+    dedupe_key,
     handover_numbers,
     merge,
     notification_kind,
@@ -128,22 +129,22 @@ def _ingest_batch(
     by_shipment: dict[int, list[TrackingEvent]] = {}
     for number, group in groups.items():
         by_shipment.setdefault(shipments[number].id, []).extend(group)
-    rows = [
-        store.event_row(shipment_id, e, source, now)
-        for shipment_id, group in by_shipment.items()
-        for e in merge([], group).added  # the copy of an event that says most
-    ]
+    chosen = {i: merge([], group).added for i, group in by_shipment.items()}  # copy saying most
+    rows = [store.event_row(i, e, source, now) for i, events in chosen.items() for e in events]
     added = batch_store.add_events(conn, rows)
     report.added = len(added)
     report.duplicates = sum(len(g) for g in groups.values()) - len(added)
     changed = {shipment_id for shipment_id, _ in added}
     if not changed:
         return report
-    # The summary reads the whole timeline (a late scan may reorder it): only the parcels
-    # that got news are read, in one query.
-    timelines = batch_store.timelines(conn, changed)
-    summaries = {i: summarise(timelines[i], now) for i in changed}
     locked = {s.id: s for s in shipments.values()}
+    # The summary reads the whole timeline (a late scan may reorder it): the parcels that had
+    # events before and got news are read, in one query; a parcel's first events are its
+    # whole timeline.
+    timelines = batch_store.timelines(conn, [i for i in changed if locked[i].had_events])
+    for i in changed - timelines.keys():
+        timelines[i] = [e for e in chosen[i] if (i, dedupe_key(e)) in added]
+    summaries = {i: summarise(timelines[i], now) for i in changed}
     notified = {i: set(locked[i].notified) for i in changed}
     carried = [
         Carried(order_id, shipment_id, summaries[shipment_id])
