@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from garant.app import Garant
 from garant.clock import FixedClock
@@ -18,6 +18,7 @@ from garant.domain.tracking import SubStatus, TrackingEvent, TrackingStatus
 from garant.services import tracking
 from garant.services.tracking import IngestReport, ingest
 from garant.store import schema as t
+from garant.store import tracking as store_tracking
 
 from .helpers import Parties, make_parties
 from .notify_world import arrived_in_france, departed, scan, shipped_order
@@ -146,3 +147,27 @@ def test_ingest_of_a_batch_with_copies_inside_stores_each_event_once(
 
     assert (report.events, report.added, report.duplicates, report.shipments) == (18, 9, 9, 3)
     assert _events_stored(app) == (9, 9)
+
+
+def test_ingest_stores_instants_as_every_other_writer_does(
+    app: Garant, clock: FixedClock, p: Parties
+) -> None:
+    """The batch writes its rows by hand: its stored instants must be the very values
+    SQLAlchemy writes (on SQLite, text with microseconds: the text is what SQL compares)."""
+    number = _parcels(app, p, 0, 1)[0]
+    event = _journey(number, 3)[0]
+    clock.current = START + timedelta(days=4)
+    ingest(app, [event], source="poll")
+    te = t.tracking_events
+    with app.engine.begin() as conn:
+        shipment_id = conn.execute(select(te.c.shipment_id)).scalar_one()
+        by_sqlalchemy = store_tracking.event_row(shipment_id, event, "poll", clock.current)
+        conn.execute(insert(te).values({**by_sqlalchemy, "dedupe_key": "other"}))
+        raw = conn.exec_driver_sql(
+            "SELECT dedupe_key, occurred_at, received_at FROM tracking_events ORDER BY id"
+        ).all()
+
+    assert len(raw) == 2 and raw[0][0] != "other" and raw[1][0] == "other"
+    assert raw[0][1:] == raw[1][1:]
+    if _dialect(app) == "sqlite":
+        assert raw[0][1] == "2024-03-25 03:00:00.000000"

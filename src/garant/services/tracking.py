@@ -28,10 +28,9 @@ from garant.domain.diagnosis import (
 from garant.domain.orders import Order
 from garant.domain.shipment import (
     ShipmentSummary,
-    dedupe_key,
     handover_numbers,
-    merge,
     notification_kind,
+    pick_copies,
     summarise,
 )
 from garant.domain.statuses import STATUSES
@@ -129,8 +128,13 @@ def _ingest_batch(
     by_shipment: dict[int, list[TrackingEvent]] = {}
     for number, group in groups.items():
         by_shipment.setdefault(shipments[number].id, []).extend(group)
-    chosen = {i: merge([], group).added for i, group in by_shipment.items()}  # copy saying most
-    rows = [store.event_row(i, e, source, now) for i, events in chosen.items() for e in events]
+    # The copy of each event that says most; its key, computed once, goes into the row.
+    chosen = {i: pick_copies(group) for i, group in by_shipment.items()}
+    rows = [
+        store.event_row(i, e, source, now, key=key)
+        for i, copies in chosen.items()
+        for key, e in copies.items()
+    ]
     added = batch_store.add_events(conn, rows)
     report.added = len(added)
     report.duplicates = sum(len(g) for g in groups.values()) - len(added)
@@ -143,7 +147,7 @@ def _ingest_batch(
     # whole timeline.
     timelines = batch_store.timelines(conn, [i for i in changed if locked[i].had_events])
     for i in changed - timelines.keys():
-        timelines[i] = [e for e in chosen[i] if (i, dedupe_key(e)) in added]
+        timelines[i] = [e for key, e in chosen[i].items() if (i, key) in added]
     summaries = {i: summarise(timelines[i], now) for i in changed}
     notified = {i: set(locked[i].notified) for i in changed}
     carried = [

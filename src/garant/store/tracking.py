@@ -159,13 +159,21 @@ def _event(r: Any) -> TrackingEvent:
     )
 
 
-def event_row(shipment_id: int, event: TrackingEvent, source: str, now: datetime) -> dict[str, Any]:
+def event_row(
+    shipment_id: int,
+    event: TrackingEvent,
+    source: str,
+    now: datetime,
+    *,
+    key: str | None = None,
+) -> dict[str, Any]:
+    """The row of one event; ``key``: its ``dedupe_key`` when the caller has it already."""
     offset = event.occurred_at.utcoffset()
     assert offset is not None
     loc = event.location
     return dict(
         shipment_id=shipment_id,
-        dedupe_key=dedupe_key(event),
+        dedupe_key=key or dedupe_key(event),
         carrier=event.carrier,
         tracking_number=normalise(event.tracking_number),
         occurred_at=event.occurred_at,

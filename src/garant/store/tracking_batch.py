@@ -152,7 +152,9 @@ def add_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[tuple[in
     columns = []
     for name in names:
         values = [r[name] for r in rows]
-        process = te.c[name].type.bind_processor(dialect)
+        # The dialect's own processor: on SQLite, UTCDateTime's naive UTC and then the text
+        # format SQLAlchemy stores (with microseconds), as every other writer does.
+        process = te.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         columns.append([process(v) for v in values] if process is not None else values)
     listed = ", ".join(names)
     tail = " ON CONFLICT (shipment_id, dedupe_key) DO NOTHING RETURNING shipment_id, dedupe_key"
