@@ -390,7 +390,7 @@ def _notices(url: str) -> int:
 
 def _ingest_part(
     kind: str, server: str | None, events: list[TrackingEvent], out: Out
-) -> tuple[str, list[str], Figure]:
+) -> tuple[str, list[str], list[Figure]]:
     n, raw_name = len(events), "COPY" if server else "executemany"
     first = min(e.occurred_at for e in events)
     clock = FixedClock(first - timedelta(days=1))  # the orders ship the day before
@@ -419,14 +419,23 @@ def _ingest_part(
     out(f"{kind} {version}: raw {raw_name} of {n:,} rows in {raw:.2f} s")
     ok = total == distinct == report.added == n and report.duplicates == 0
     ok_raw = raw_total == raw_distinct == n
-    ok_orders = 0 < report.orders_moved <= len(orders) and notices == report.notifications
+    # An order may move twice: its parcel's local number may fall in the next batch.
+    ok_orders = report.orders_moved >= len(orders) // 2 and notices == report.notifications
     line = (f"{kind:<11} {n / ours:>14,.0f} {raw_name:>12} {n / raw:>12,.0f} "
             f"{ours / raw:>10.1f}x {ours:>9.2f} {raw:>7.2f} {raw / ours:>8.1%}")  # fmt: skip
+    tracking_side = ours - sum(moves)
     split = (f"{sum(moves):.2f} s of {ours:.2f} s in order moves (move_orders: per-order load "
-             "and save)") if moves else "no breakdown"  # fmt: skip
-    figure = Figure(measure="tracking_ingest", database=kind.lower(), workers=1,
-                    garant_per_s=round(n / ours, 1), baseline_per_s=round(n / raw, 1),
-                    checked=ok and ok_raw and ok_orders)  # fmt: skip
+             f"and save); the rest: {n / tracking_side:,.0f} events/s, "
+             f"{raw / tracking_side:.1%} of raw") if moves else "no breakdown"  # fmt: skip
+    checked = ok and ok_raw and ok_orders
+    figures = [Figure(measure="tracking_ingest", database=kind.lower(), workers=1,
+                      garant_per_s=round(n / ours, 1), baseline_per_s=round(n / raw, 1),
+                      checked=checked)]  # fmt: skip
+    if moves:
+        figures.append(Figure(measure="tracking_ingest_without_order_moves",
+                              database=kind.lower(), workers=1,
+                              garant_per_s=round(n / tracking_side, 1),
+                              baseline_per_s=round(n / raw, 1), checked=checked))  # fmt: skip
     checks = [
         f"  {'OK  ' if ok else 'FAIL'} {kind} ingest: {total:,}/{n:,} events stored, {distinct:,}"
         f" distinct (shipment, key); ingest reported {report.added:,} added, "
@@ -437,7 +446,7 @@ def _ingest_part(
         f"  {'OK  ' if ok_raw else 'FAIL'} {kind} raw {raw_name}: {raw_total:,}/{n:,} rows "
         f"stored, {raw_distinct:,} distinct (shipment, key)",
     ]
-    return line, checks, figure
+    return line, checks, figures
 
 
 # ------------------------------------------------------------------ the report
@@ -505,12 +514,13 @@ def run_tracking_bench(
                           "or GARANT_TEST_DATABASE_URL)")  # fmt: skip
             continue
         try:
-            line, done, figure = _ingest_part(kind, server, generated, out)
+            line, done, measured = _ingest_part(kind, server, generated, out)
         except Exception as exc:  # say it, keep the other figures, fail at the end
             done, line = [f"  FAIL {kind}: could not run: {exc!r}"[:300]], f"{kind:<11} failed"
-            figure = Figure(measure="tracking_ingest", database=kind.lower(), checked=False)
-        if figures is not None:
-            figures(figure)
+            measured = [Figure(measure="tracking_ingest", database=kind.lower(), checked=False)]
+        for figure in measured:
+            if figures is not None:
+                figures(figure)
         ingest_rows.append(line)
         checks += done
     header = (f"{'database':<11} {'ingest rows/s':>14} {'raw':>12} {'raw rows/s':>12} "
