@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -189,14 +189,6 @@ def event_row(
         leg=(event.leg or "")[:120] or None,
         source=source,
         received_at=now,
-    )
-
-
-def add_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert new events; one already stored (same shipment and key) is skipped, which keeps
-    a poll and a webhook racing on the same event from storing it twice."""
-    return sum(
-        _insert_ignore(conn, t.tracking_events, r, ["shipment_id", "dedupe_key"]) for r in rows
     )
 
 
