@@ -29,14 +29,18 @@ from sqlalchemy.engine import make_url
 from garant.app import Garant
 from garant.carriers import get_adapter
 from garant.carriers.sandbox import Scenario, applies, journey, sandbox_number
-from garant.clock import SystemClock
+from garant.clock import FixedClock
+from garant.domain.shipment import handover_numbers
 from garant.domain.tracking import TrackingEvent
+from garant.services import tracking as tracking_service
 from garant.services.tracking import ingest
 from garant.settings import Settings
 from garant.store import schema as t
 from garant.store import tracking as store
 from garant.store.db import make_engine
 from garant.store.migrate import upgrade
+from garant.tools.bench_json import Figure
+from garant.tools.bench_orders import shipped_orders
 
 Out = Callable[[str], None]
 DEFAULT_SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "carrier-samples"
@@ -338,19 +342,72 @@ def _fresh_db(server: str | None, label: str) -> Iterator[str]:
                 admin.dispose()
 
 
+ORDERLESS_EVERY = 10  # every 10th parcel carries no order: ingest creates its shipment
+
+
+def _parcels_with_orders(events: list[TrackingEvent]) -> list[str]:
+    """The parcels (origin numbers, first seen first) that get a shipped order: all but every
+    ``ORDERLESS_EVERY``-th. A local number announced by a handover is the same parcel."""
+    local = {number for _, number in handover_numbers(events)}
+    parcels = [n for n in dict.fromkeys(store.normalise(e.tracking_number) for e in events)
+               if n not in local]  # fmt: skip
+    return [n for i, n in enumerate(parcels) if i % ORDERLESS_EVERY != ORDERLESS_EVERY - 1]
+
+
+@contextmanager
+def _timed_order_moves() -> Iterator[list[float]]:
+    """Seconds spent in ``services.tracking.move_orders`` (the per-order load and save), to
+    show how much of the ingest figure the order side takes."""
+    spent: list[float] = []
+    real = getattr(tracking_service, "move_orders", None)
+    if real is None:  # an ingest without that seam: no breakdown
+        yield spent
+        return
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - start)
+
+    tracking_service.move_orders = timed
+    try:
+        yield spent
+    finally:
+        tracking_service.move_orders = real
+
+
+def _notices(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = select(func.count()).select_from(t.outbox)
+            return int(conn.execute(query.where(t.outbox.c.topic.like("notify.%"))).scalar_one())
+    finally:
+        engine.dispose()
+
+
 def _ingest_part(
     kind: str, server: str | None, events: list[TrackingEvent], out: Out
-) -> tuple[str, list[str]]:
+) -> tuple[str, list[str], list[Figure]]:
     n, raw_name = len(events), "COPY" if server else "executemany"
+    first = min(e.occurred_at for e in events)
+    clock = FixedClock(first - timedelta(days=1))  # the orders ship the day before
     with _fresh_db(server, "ingest") as url:
-        app = Garant(Settings(database_url=url), make_engine(url), SystemClock())
-        start = time.perf_counter()
-        report = ingest(app, events, source="import")
-        ours = time.perf_counter() - start
+        app = Garant(Settings(database_url=url), make_engine(url), clock)
+        orders = shipped_orders(app, _parcels_with_orders(events))  # untimed
+        before = _notices(url)  # the "shipped" notices of the orders' setup
+        clock.current = max(e.occurred_at for e in events) + timedelta(days=1)
+        with _timed_order_moves() as moves:
+            start = time.perf_counter()
+            report = ingest(app, events, source="import")
+            ours = time.perf_counter() - start
         version = ".".join(map(str, app.engine.dialect.server_version_info or ()))
         app.engine.dispose()
         total, distinct = _stored(url)
-    out(f"{kind} {version}: ingest of {n:,} events in {ours:.2f} s")
+        notices = _notices(url) - before
+    out(f"{kind} {version}: ingest of {n:,} events ({len(orders):,} orders) in {ours:.2f} s")
     shipments, rows = _rows(events)
     with _fresh_db(server, "raw") as url:
         engine = make_engine(url)
@@ -362,15 +419,34 @@ def _ingest_part(
     out(f"{kind} {version}: raw {raw_name} of {n:,} rows in {raw:.2f} s")
     ok = total == distinct == report.added == n and report.duplicates == 0
     ok_raw = raw_total == raw_distinct == n
+    # An order may move twice: its parcel's local number may fall in the next batch.
+    ok_orders = report.orders_moved >= len(orders) // 2 and notices == report.notifications
     line = (f"{kind:<11} {n / ours:>14,.0f} {raw_name:>12} {n / raw:>12,.0f} "
-            f"{ours / raw:>10.1f}x {ours:>9.2f} {raw:>7.2f}")  # fmt: skip
-    return line, [
+            f"{ours / raw:>10.1f}x {ours:>9.2f} {raw:>7.2f} {raw / ours:>8.1%}")  # fmt: skip
+    tracking_side = ours - sum(moves)
+    split = (f"{sum(moves):.2f} s of {ours:.2f} s in order moves (move_orders: per-order load "
+             f"and save); the rest: {n / tracking_side:,.0f} events/s, "
+             f"{raw / tracking_side:.1%} of raw") if moves else "no breakdown"  # fmt: skip
+    checked = ok and ok_raw and ok_orders
+    figures = [Figure(measure="tracking_ingest", database=kind.lower(), workers=1,
+                      garant_per_s=round(n / ours, 1), baseline_per_s=round(n / raw, 1),
+                      checked=checked)]  # fmt: skip
+    if moves:
+        figures.append(Figure(measure="tracking_ingest_without_order_moves",
+                              database=kind.lower(), workers=1,
+                              garant_per_s=round(n / tracking_side, 1),
+                              baseline_per_s=round(n / raw, 1), checked=checked))  # fmt: skip
+    checks = [
         f"  {'OK  ' if ok else 'FAIL'} {kind} ingest: {total:,}/{n:,} events stored, {distinct:,}"
         f" distinct (shipment, key); ingest reported {report.added:,} added, "
         f"{report.duplicates:,} duplicates, {report.new_shipments:,} new shipments",
+        f"  {'OK  ' if ok_orders else 'FAIL'} {kind} orders: {report.orders_moved:,} of "
+        f"{len(orders):,} shipped orders moved, {notices:,} buyer notices in the outbox "
+        f"({report.notifications:,} reported); {split}",
         f"  {'OK  ' if ok_raw else 'FAIL'} {kind} raw {raw_name}: {raw_total:,}/{n:,} rows "
         f"stored, {raw_distinct:,} distinct (shipment, key)",
     ]
+    return line, checks, figures
 
 
 # ------------------------------------------------------------------ the report
@@ -393,16 +469,19 @@ def _method(samples: Path, n: int, min_time: float, repeats: int, pg: str | None
         f"  Part 2, ingest: N = {n:,} events of the sandbox carrier's journeys (every "
         "scenario and shipping method in turn: deliveries, customs holds, failed attempts, "
         "returns, losses, handovers to La Poste; real offsets), parcels 7 minutes apart, the "
-        "same every run. Timed: one services.tracking.ingest(app, events, source='import'), one "
-        "transaction per parcel (create the shipment, merge with its stored timeline, insert "
-        "the new events, update the summary). The parcels carry no order: no order move or "
-        "notification is in the figure.",
+        f"same every run. All parcels but every {ORDERLESS_EVERY}th belong to a shipped order "
+        "(one made through the services, the others bulk copies of its rows; untimed), so the "
+        "figure includes the order moves and the buyers' notices. Timed: one "
+        "services.tracking.ingest(app, events, source='import'): batches of parcels, one "
+        "transaction each (look up and lock the shipments, create the unknown ones, insert the "
+        "events, summarise, move the orders, write the notices, update the summaries).",
         "  Beside it, the same rows (store.event_row; built, and their shipments inserted, "
         "untimed) written raw in one transaction: PostgreSQL COPY tracking_events FROM STDIN "
         "(psycopg cursor.copy); SQLite executemany INSERT, the app's pragmas (WAL, "
         "synchronous=NORMAL). Every run gets a fresh database migrated by Alembic (untimed): a "
         "temp SQLite file, or a scratch PostgreSQL database created and dropped by the bench.",
-        "  Checked afterwards: tracking_events holds N rows, N distinct (shipment, key).",
+        "  Checked afterwards: tracking_events holds N rows, N distinct (shipment, key); some "
+        "orders moved, and the outbox holds the notices ingest reported.",
         f"  Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores, "
         f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}; {db}",
     ]
@@ -416,10 +495,12 @@ def run_tracking_bench(
     out: Out = print,
     parse_seconds: float = 0.5,
     repeats: int = 3,
+    figures: Callable[[Figure], None] | None = None,
 ) -> None:
     """Print the method, then both parts. ``pg_url`` None skips PostgreSQL (callers pass
-    ``default_pg_url()`` for the environment's server). Raises ``BenchCheckFailed``, after the
-    report, when an event was not stored exactly once."""
+    ``default_pg_url()`` for the environment's server). ``figures`` receives each ingest figure
+    (``garant bench tracking --json``). Raises ``BenchCheckFailed``, after the report, when an
+    event was not stored exactly once."""
     if events < 1:
         raise ValueError("events must be at least 1")
     samples = samples_dir or DEFAULT_SAMPLES
@@ -433,13 +514,17 @@ def run_tracking_bench(
                           "or GARANT_TEST_DATABASE_URL)")  # fmt: skip
             continue
         try:
-            line, done = _ingest_part(kind, server, generated, out)
+            line, done, measured = _ingest_part(kind, server, generated, out)
         except Exception as exc:  # say it, keep the other figures, fail at the end
             done, line = [f"  FAIL {kind}: could not run: {exc!r}"[:300]], f"{kind:<11} failed"
+            measured = [Figure(measure="tracking_ingest", database=kind.lower(), checked=False)]
+        for figure in measured:
+            if figures is not None:
+                figures(figure)
         ingest_rows.append(line)
         checks += done
     header = (f"{'database':<11} {'ingest rows/s':>14} {'raw':>12} {'raw rows/s':>12} "
-              f"{'raw/ingest':>11} {'ingest s':>9} {'raw s':>7}")  # fmt: skip
+              f"{'raw/ingest':>11} {'ingest s':>9} {'raw s':>7} {'of raw':>8}")  # fmt: skip
     report = ["", *parse_table, "", header, "-" * len(header), *ingest_rows, "", "Checks:"]
     for line in [*report, *checks]:
         out(line)

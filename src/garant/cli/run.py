@@ -112,15 +112,25 @@ def bench_tracking(
     parse_seconds: float = typer.Option(
         0.5, "--parse-seconds", min=0.001, help="Minimum time per round and file."
     ),
+    as_json: bool = typer.Option(
+        False, "--json", help="One JSON object per ingest figure on stdout; the report on stderr."
+    ),
 ) -> None:
     """Carrier parse throughput (beside karrio when GARANT_KARRIO_PYTHON is set) and ingest
-    events/s beside a raw COPY / executemany."""
+    events/s, order moves included, beside a raw COPY / executemany."""
+    import sys
+
     from garant.bench_tracking import BenchCheckFailed, default_pg_url, run_tracking_bench
+    from garant.tools.bench_json import Figure, emit
+
+    def figure(f: Figure) -> None:
+        emit(f, sys.stdout)
 
     try:
-        run_tracking_bench(samples_dir=samples_dir, events=events, out=typer.echo,
+        run_tracking_bench(samples_dir=samples_dir, events=events,
+                           out=lambda line: typer.echo(line, err=as_json),
                            pg_url=None if sqlite_only else (pg_url or default_pg_url()),
-                           parse_seconds=parse_seconds)
+                           parse_seconds=parse_seconds, figures=figure if as_json else None)
     except BenchCheckFailed:
         raise typer.Exit(1) from None
 

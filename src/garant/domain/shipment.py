@@ -41,8 +41,10 @@ def dedupe_key(event: TrackingEvent) -> str:
     are dropped because some sources publish none. What is given up: two distinct scans of the
     same kind in the same minute become one, and they say the same thing to the buyer.
     """
-    minute = event.occurred_at.astimezone(UTC).replace(second=0, microsecond=0)
-    return f"{minute:%Y-%m-%dT%H:%M}Z|{event.status.value}|{event.sub_status.value}"
+    # "2026-01-05T01:30+00:00"[:16]: the minute, by the C isoformat (strftime is ~5x slower,
+    # and ingest computes a key per event).
+    minute = event.occurred_at.astimezone(UTC).isoformat(timespec="minutes")[:16]
+    return f"{minute}Z|{event.status.value}|{event.sub_status.value}"
 
 
 # Progress of one event, to order events of the same instant (a carrier writing "out for
@@ -60,9 +62,14 @@ _TRANSIT_RANK = {
 
 
 def timeline_key(event: TrackingEvent) -> tuple[datetime, int, int, str]:
-    """Timeline order: instant (across legs and offsets), then progress, then identity."""
+    """Timeline order: instant (across legs and offsets), then progress, then identity.
+
+    The identity is the sub-status: with the same instant and rank (one rank per status) the
+    rest of ``dedupe_key`` is equal, so this orders as the whole key would, without building it.
+    """
     instant = event.occurred_at.astimezone(UTC)
-    return instant, _RANK[event.status], _TRANSIT_RANK.get(event.sub_status, 0), dedupe_key(event)
+    sub = event.sub_status
+    return instant, _RANK[event.status], _TRANSIT_RANK.get(sub, 0), sub.value
 
 
 def _norm_number(number: str) -> str:
@@ -103,20 +110,22 @@ def merge(existing: Sequence[TrackingEvent], incoming: Iterable[TrackingEvent]) 
     """TRK-1: add what is new. A stored event is never replaced (the timeline is append-only);
     within one batch the copy that says most is kept."""
     known = {dedupe_key(e) for e in existing}
-    chosen: dict[str, TrackingEvent] = {}
-    duplicates = 0
-    for event in incoming:
-        key = dedupe_key(event)
-        if key in known:
-            duplicates += 1
-        elif key in chosen:
-            duplicates += 1
-            if _preference(event) > _preference(chosen[key]):
-                chosen[key] = event
-        else:
-            chosen[key] = event
-    added = sorted(chosen.values(), key=timeline_key)
+    incoming = list(incoming)
+    chosen = pick_copies(incoming)
+    added = sorted((e for k, e in chosen.items() if k not in known), key=timeline_key)
+    duplicates = len(incoming) - len(added)
     return MergeResult(added, duplicates, sorted([*existing, *added], key=timeline_key))
+
+
+def pick_copies(events: Iterable[TrackingEvent]) -> dict[str, TrackingEvent]:
+    """One copy per ``dedupe_key``, the one that says most, by key in first-seen order."""
+    chosen: dict[str, TrackingEvent] = {}
+    for event in events:
+        key = dedupe_key(event)
+        kept = chosen.get(key)
+        if kept is None or _preference(event) > _preference(kept):
+            chosen[key] = event
+    return chosen
 
 
 def handover_numbers(events: Iterable[TrackingEvent]) -> list[tuple[str | None, str]]:
@@ -127,10 +136,10 @@ def handover_numbers(events: Iterable[TrackingEvent]) -> list[tuple[str | None, 
     the adapter could not name it.
     """
     found: dict[str, str | None] = {}
-    for event in sorted(events, key=timeline_key):
-        handover = _handover(event.leg)
-        if handover is None or handover[1] is None:
-            continue
+    # Only the few events with a handover leg are put in order (most have none).
+    announced = [(e, h) for e in events if (h := _handover(e.leg)) is not None and h[1]]
+    for event, handover in sorted(announced, key=lambda pair: timeline_key(pair[0])):
+        assert handover[1] is not None
         number = _norm_number(handover[1])
         if number != _norm_number(event.tracking_number) and number not in found:
             found[number] = handover[0]

@@ -15,7 +15,6 @@ from garant.domain.errors import InvalidInput, NotFound
 from garant.domain.money import parse_amount
 from garant.domain.orders import Actor, Order
 from garant.domain.policy import SHIPPING_METHODS
-from garant.domain.shipment import ShipmentSummary, order_effect
 from garant.domain.transitions import Action, OrderState, Role
 from garant.services import coupons, tracking
 from garant.services import unit_of_work as uow
@@ -279,27 +278,6 @@ def perform(
         step=step,
         after_save=shipped,
     )
-
-
-def apply_tracking(
-    conn: Connection, order_id: int, summary: ShipmentSummary, now: datetime
-) -> tuple[Order, str] | None:
-    """What the parcel's timeline means for one order it carries, applied through the same
-    dispatch as every other action. Returns the order and the status it showed before, or
-    None when nothing changed."""
-    order = repo.load(conn, order_id, lock=True)
-    if order.state is not OrderState.SHIPPED:
-        return None  # delivered, returned, cancelled: tracking no longer moves it
-    loaded = uow.Loaded(order)
-    previous = order.display_status().code
-    effect = order_effect(previous, summary)
-    if effect is None:
-        return None
-    # The carrier's instant, not ours: PRT-4 counts the dispute window from the delivery.
-    when = min(effect.at or now, now)
-    DISPATCH[Action(effect.action)](order, Actor.system(), when, dict(effect.params))
-    uow.save_changes(conn, [loaded], now)
-    return order, previous
 
 
 def list_orders(

@@ -1,20 +1,18 @@
 """Tracking use cases (TRK): ingest carrier events, keep one timeline per shipment, move the
-orders it carries through the order service, and tell the buyer (TRK-9) through the outbox.
+orders it carries (``services.tracking_orders``), and tell the buyer (TRK-9) through the outbox.
 
-Every batch of one shipment is one transaction: its events, its numbers, its orders' moves and
-its notifications commit together or not at all.
+Ingest works in batches of shipments, one transaction each: the batch's events, numbers, order
+moves and notifications commit together or not at all, and a batch costs a fixed number of
+statements whatever its size (``store.tracking_batch``), plus the orders it moves.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-
-from sqlalchemy import Connection, insert
 
 from garant.app import Garant
 from garant.carriers.numbers import detect
@@ -29,16 +27,24 @@ from garant.domain.orders import Order
 from garant.domain.shipment import (
     ShipmentSummary,
     handover_numbers,
-    merge,
     notification_kind,
+    pick_copies,
     summarise,
 )
 from garant.domain.statuses import STATUSES
 from garant.domain.tracking import TrackingEvent
-from garant.store import schema as t
+from garant.services.tracking_orders import Carried, move_orders, notice
+from garant.store import outbox
 from garant.store import tracking as store
+from garant.store import tracking_batch as batch_store
+from garant.store.db import Connection
+from garant.store.tracking_batch import LockedShipment
 
 FIRST_POLL_AFTER = timedelta(hours=6)
+# A transaction closes after this many parcels or events, whichever comes first: big enough
+# that its fixed statements are paid rarely, small enough that locks are held briefly.
+BATCH_SHIPMENTS = 200
+BATCH_EVENTS = 2000
 
 
 @dataclass
@@ -50,6 +56,10 @@ class IngestReport:
     new_shipments: int = 0
     orders_moved: int = 0
     notifications: int = 0
+
+    def add(self, other: IngestReport) -> None:
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 def attach_shipment(conn: Connection, order: Order, now: datetime) -> int:
@@ -69,110 +79,140 @@ def attach_shipment(conn: Connection, order: Order, now: datetime) -> int:
             poll_at=now + FIRST_POLL_AFTER,
         )
     store.link_order(conn, shipment_id, order.id)
-    _notify(conn, shipment_id, order, "shipped", None, now)
+    row = store.shipment_row(conn, shipment_id)
+    notified = set(row["notified"] or [])
+    message = notice(order, "shipped", row["tracking_number"], notified, None, now)
+    if message is not None:
+        store.update_shipment(conn, shipment_id, {"notified": sorted(notified)})
+        outbox.append(conn, [message])
     return shipment_id
 
 
 def ingest(app: Garant, events: Iterable[TrackingEvent], *, source: str) -> IngestReport:
+    """Store the events (each once per shipment), update each parcel's summary, move its
+    orders and notify their buyers. Events are grouped by number, first seen first."""
     report = IngestReport()
-    groups: dict[str, list[TrackingEvent]] = defaultdict(list)
+    groups: dict[str, list[TrackingEvent]] = {}
     for event in events:
-        groups[store.normalise(event.tracking_number)].append(event)
+        groups.setdefault(store.normalise(event.tracking_number), []).append(event)
         report.events += 1
-    for number, batch in groups.items():
+    for batch in _batches(groups):
         with app.engine.begin() as conn:
-            _ingest_one(conn, number, batch, source, app.clock.now(), report)
+            done = _ingest_batch(conn, batch, source, app.clock.now())
+        report.add(done)  # counted once committed
     return report
 
 
-def _ingest_one(
-    conn: Connection,
-    number: str,
-    batch: Sequence[TrackingEvent],
-    source: str,
-    now: datetime,
-    report: IngestReport,
-) -> None:
-    shipment_id = store.shipment_id_for(conn, number, lock=True)
-    if shipment_id is None:
-        shipment_id = store.create_shipment(conn, carrier=batch[0].carrier, number=number, now=now)
-        report.new_shipments += 1
-    report.shipments += 1
-    result = merge(store.events_of(conn, shipment_id), batch)
-    added = store.add_events(
-        conn, [store.event_row(shipment_id, e, source, now) for e in result.added]
-    )
-    report.added += added
-    report.duplicates += len(batch) - added
-    for carrier, local in handover_numbers(batch):
-        store.add_number(conn, shipment_id, carrier or batch[0].carrier, local, now)
-    if not result.timeline or not added:
-        return
-    summary = summarise(result.timeline, now)
-    store.update_shipment(
-        conn,
-        shipment_id,
-        {
-            "status": summary.status.value,
-            "sub_status": summary.sub_status.value,
-            "buyer_status": summary.buyer_status,
-            "last_event_at": summary.last_event_at,
-            "delivered_at": summary.delivered_at,
-            "updated_at": now,
-        },
-    )
-    from garant.services.orders import apply_tracking
+def _batches(
+    groups: dict[str, list[TrackingEvent]],
+) -> Iterable[dict[str, list[TrackingEvent]]]:
+    batch: dict[str, list[TrackingEvent]] = {}
+    events = 0
+    for number, group in groups.items():
+        batch[number] = group
+        events += len(group)
+        if len(batch) >= BATCH_SHIPMENTS or events >= BATCH_EVENTS:
+            yield batch
+            batch, events = {}, 0
+    if batch:
+        yield batch
 
-    for order_id in store.order_ids(conn, shipment_id):
-        moved = apply_tracking(conn, order_id, summary, now)
-        if moved is None:
-            continue
+
+def _ingest_batch(
+    conn: Connection, groups: dict[str, list[TrackingEvent]], source: str, now: datetime
+) -> IngestReport:
+    report = IngestReport(shipments=len(groups))
+    shipments = _resolve(conn, groups, now, report)
+    # Events by shipment: a local number announced in this batch joins its parcel (TRK-3).
+    by_shipment: dict[int, list[TrackingEvent]] = {}
+    for number, group in groups.items():
+        by_shipment.setdefault(shipments[number].id, []).extend(group)
+    # The copy of each event that says most; its key, computed once, goes into the row.
+    chosen = {i: pick_copies(group) for i, group in by_shipment.items()}
+    rows = [
+        store.event_row(i, e, source, now, key=key)
+        for i, copies in chosen.items()
+        for key, e in copies.items()
+    ]
+    added = batch_store.add_events(conn, rows)
+    report.added = len(added)
+    report.duplicates = sum(len(g) for g in groups.values()) - len(added)
+    changed = {shipment_id for shipment_id, _ in added}
+    if not changed:
+        return report
+    locked = {s.id: s for s in shipments.values()}
+    # The summary reads the whole timeline (a late scan may reorder it): the parcels that had
+    # events before and got news are read, in one query; a parcel's first events are its
+    # whole timeline.
+    timelines = batch_store.timelines(conn, [i for i in changed if locked[i].had_events])
+    for i in changed - timelines.keys():
+        timelines[i] = [e for key, e in chosen[i].items() if (i, key) in added]
+    summaries = {i: summarise(timelines[i], now) for i in changed}
+    notified = {i: set(locked[i].notified) for i in changed}
+    carried = [
+        Carried(order_id, shipment_id, summaries[shipment_id])
+        for shipment_id, order_ids in batch_store.orders_of(conn, changed).items()
+        for order_id in order_ids
+    ]
+    messages = []
+    for moved in move_orders(conn, carried, now):
         report.orders_moved += 1
-        order, previous = moved
-        kind = notification_kind(previous, order.display_status().code, summary)
-        if kind is not None and _notify(conn, shipment_id, order, kind, summary, now):
-            report.notifications += 1
-
-
-def _notify(
-    conn: Connection,
-    shipment_id: int,
-    order: Order,
-    kind: str,
-    summary: ShipmentSummary | None,
-    now: datetime,
-) -> bool:
-    """TRK-9: one message per milestone and order, through the outbox (email, in-app,
-    webhook are the relay's sinks)."""
-    row = store.shipment_row(conn, shipment_id)
-    sent = set(row["notified"] or [])
-    key = f"{order.id}:{kind}"
-    if key in sent and kind not in ("out_for_delivery", "delivery_failed"):
-        return False
-    store.update_shipment(conn, shipment_id, {"notified": sorted(sent | {key})})
-    shown = STATUSES.get(kind)
-    where = None
-    if summary is not None and summary.location is not None:
-        where = ", ".join(p for p in (summary.location.city, summary.location.country) if p)
-    conn.execute(
-        insert(t.outbox).values(
-            topic=f"notify.{kind}",
-            order_id=order.id,
-            created_at=now,
-            payload={
-                "type": f"notify.{kind}",
-                "kind": kind,
-                "user_id": order.buyer_id,
-                "order_id": order.id,
-                "external_ref": order.external_ref,
-                "tracking_number": row["tracking_number"],
-                "status": shown.to_json() if shown else None,
-                "where": where,
-                "at": now.isoformat(),
-            },
-        )
+        summary, shipment_id = moved.carried.summary, moved.carried.shipment_id
+        kind = notification_kind(moved.previous, moved.order.display_status().code, summary)
+        if kind is None:
+            continue
+        message = notice(
+            moved.order, kind, locked[shipment_id].tracking_number, notified[shipment_id],
+            summary, now,
+        )  # fmt: skip
+        if message is not None:
+            messages.append(message)
+    report.notifications = outbox.append(conn, messages)
+    batch_store.update_summaries(
+        conn, [_summary_row(i, summaries[i], notified[i]) for i in sorted(changed)], now
     )
-    return True
+    return report
+
+
+def _resolve(
+    conn: Connection, groups: dict[str, list[TrackingEvent]], now: datetime, report: IngestReport
+) -> dict[str, LockedShipment]:
+    """The shipment of every number of the batch, locked: the known ones looked up in one
+    query, the others created in one; handover numbers recorded (TRK-3). A number announced
+    by an earlier group of the batch leads to that group's parcel, as if stored before."""
+    known = batch_store.lock_by_numbers(conn, list(groups))
+    owner: dict[str, int | str] = {}  # number -> known shipment id, or the number creating one
+    handovers: list[tuple[str, int | str, str]] = []
+    for number, group in groups.items():
+        key: int | str = known[number].id if number in known else owner.get(number, number)
+        owner[number] = key
+        for carrier, local in handover_numbers(group):
+            owner.setdefault(local, key)
+            handovers.append((local, key, carrier or group[0].carrier))
+    new = [(n, groups[n][0].carrier) for n, key in owner.items() if key == n and n in groups]
+    created = batch_store.create_shipments(conn, new, now)
+    report.new_shipments = len(created)
+    by_id = {s.id: s for s in known.values()}
+
+    def shipment(key: int | str) -> LockedShipment:
+        return by_id[key] if isinstance(key, int) else created[key]
+
+    batch_store.add_numbers(
+        conn, [(local, shipment(key).id, carrier) for local, key, carrier in handovers], now
+    )
+    return {number: shipment(owner[number]) for number in groups}
+
+
+def _summary_row(shipment_id: int, summary: ShipmentSummary, notified: set[str]) -> dict[str, Any]:
+    return {
+        "id": shipment_id,
+        "status": summary.status.value,
+        "sub_status": summary.sub_status.value,
+        "buyer_status": summary.buyer_status,
+        "last_event_at": summary.last_event_at,
+        "delivered_at": summary.delivered_at,
+        "notified": sorted(notified),
+    }
 
 
 # ----------------------------------------------------------------------------- reading

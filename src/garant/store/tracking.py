@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -159,13 +159,21 @@ def _event(r: Any) -> TrackingEvent:
     )
 
 
-def event_row(shipment_id: int, event: TrackingEvent, source: str, now: datetime) -> dict[str, Any]:
+def event_row(
+    shipment_id: int,
+    event: TrackingEvent,
+    source: str,
+    now: datetime,
+    *,
+    key: str | None = None,
+) -> dict[str, Any]:
+    """The row of one event; ``key``: its ``dedupe_key`` when the caller has it already."""
     offset = event.occurred_at.utcoffset()
     assert offset is not None
     loc = event.location
     return dict(
         shipment_id=shipment_id,
-        dedupe_key=dedupe_key(event),
+        dedupe_key=key or dedupe_key(event),
         carrier=event.carrier,
         tracking_number=normalise(event.tracking_number),
         occurred_at=event.occurred_at,
@@ -181,14 +189,6 @@ def event_row(shipment_id: int, event: TrackingEvent, source: str, now: datetime
         leg=(event.leg or "")[:120] or None,
         source=source,
         received_at=now,
-    )
-
-
-def add_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert new events; one already stored (same shipment and key) is skipped, which keeps
-    a poll and a webhook racing on the same event from storing it twice."""
-    return sum(
-        _insert_ignore(conn, t.tracking_events, r, ["shipment_id", "dedupe_key"]) for r in rows
     )
 
 
