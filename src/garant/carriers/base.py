@@ -17,16 +17,18 @@ can be found the payload is refused rather than read as UTC.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import cache
+from itertools import accumulate
 from typing import Any, Protocol, TypeVar
 from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import fromstring as _xml_fromstring
 from zoneinfo import ZoneInfo
 
+import orjson
 from babel import Locale
 from babel.core import get_global
 from defusedxml import DefusedXmlException
@@ -114,29 +116,52 @@ def guarded(carrier: str, read: Callable[[bytes | str], R], payload: object) -> 
 # --- payload readers ---------------------------------------------------------------------
 
 
-def _checked_size(payload: bytes | str) -> None:
-    size = len(payload)  # a str never has more characters than UTF-8 bytes
-    if size <= MAX_PAYLOAD_BYTES and isinstance(payload, str):
-        size = len(payload.encode("utf-8", "replace"))
-    if size > MAX_PAYLOAD_BYTES:
-        raise TrackingParseError(f"payload of {size} bytes exceeds {MAX_PAYLOAD_BYTES}")
+def _checked_size(payload: bytes | str) -> bytes:
+    """The payload as bytes (a str encoded once, as UTF-8), refused above the size limit."""
+    if isinstance(payload, str):
+        if len(payload) > MAX_PAYLOAD_BYTES:  # a str never has more characters than bytes
+            raise TrackingParseError(f"payload of {len(payload)} characters exceeds "
+                                     f"{MAX_PAYLOAD_BYTES} bytes")  # fmt: skip
+        try:
+            payload = payload.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate: no document can hold it
+            raise TrackingParseError(f"payload is not valid text: {exc}") from None
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise TrackingParseError(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}")
+    return payload
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def load_json(payload: bytes | str) -> Any:
-    _checked_size(payload)
+    """Decode with orjson (strict RFC 8259: NaN and Infinity are refused, text must be UTF-8),
+    then bound the depth with a scan of the bytes, not a walk of the decoded tree."""
+    data = _checked_size(payload)
+    if data.startswith(_UTF8_BOM):
+        data = data[3:]
     try:
-        text = payload.decode("utf-8-sig") if isinstance(payload, bytes) else payload
-        data = json.loads(text, parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        document = orjson.loads(data)  # refuses, by itself, documents nested over 1024 levels
+    except orjson.JSONDecodeError as exc:
         raise TrackingParseError(f"not a JSON document: {exc}") from None
-    _check_depth(
-        data, lambda n: n.values() if isinstance(n, dict) else n if isinstance(n, list) else ()
-    )
-    return data
+    _check_json_depth(data)
+    return document
 
 
-def _reject_constant(name: str) -> Any:
-    raise TrackingParseError(f"non-standard JSON constant {name}")
+# The depth scan of a document orjson accepted: escapes first (a backslash pair, an escaped
+# quote), then everything but quotes and brackets goes, then every other piece between quotes
+# (the insides of strings); what is left are the brackets, in order.
+_JSON_KEEP = bytes(range(256)).translate(None, b'"[]{}')
+_JSON_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def _check_json_depth(data: bytes) -> None:
+    if data.count(b"[") + data.count(b"{") <= MAX_DEPTH:  # cannot nest deeper: the usual case
+        return
+    skeleton = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _JSON_KEEP)
+    brackets = b"".join(skeleton.split(b'"')[::2])
+    if max(accumulate(map(_JSON_STEP.__getitem__, brackets))) > MAX_DEPTH:
+        raise TrackingParseError(f"document nested deeper than {MAX_DEPTH} levels")
 
 
 def _check_depth(root: Any, children: Callable[[Any], Iterable[Any]]) -> None:
@@ -149,33 +174,78 @@ def _check_depth(root: Any, children: Callable[[Any], Iterable[Any]]) -> None:
         stack.extend((child, depth + 1) for child in children(node))
 
 
+# Encodings in which "<!DOCTYPE" is spelt with the same bytes as in ASCII: for those the
+# bytes tell whether a DTD is there, and Python's C parser reads the document directly.
+_ASCII_LIKE = {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"}
+_DECLARED = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
+_XML_SKIP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.DOTALL)
+_XML_KEEP = bytes(range(256)).translate(None, b"<\x00")
+_XML_STEP = {ord("<"): 1, 0: -1}
+
+
 def load_xml(payload: bytes | str) -> Element:
     """Parse XML with no DTD at all: carriers never need one, and entities are the attack."""
-    _checked_size(payload)
+    data = _checked_size(payload)
+    if isinstance(payload, bytes):  # a str is read as the text it is, whatever it declares
+        declared = _DECLARED.match(data, 3 if data.startswith(_UTF8_BOM) else 0)
+        if b"\x00" in data or (declared and declared[1].lower().decode() not in _ASCII_LIKE):
+            return _load_xml_defused(payload)  # UTF-16/32, EBCDIC…: defusedxml reads those
+    if b"<!DOCTYPE" in data:
+        raise TrackingParseError("not an acceptable XML document: DTDs are forbidden")
     try:
-        root = _defused_fromstring(payload, forbid_dtd=True)
+        root = _xml_fromstring(payload)  # no DTD, so no entity but the five predefined ones
+    except (ParseError, ValueError) as exc:
+        raise TrackingParseError(f"not an acceptable XML document: {exc}") from None
+    _check_xml_depth(data, root)
+    return root
+
+
+def _load_xml_defused(data: bytes) -> Element:
+    try:
+        root = _defused_fromstring(data, forbid_dtd=True)
     except (DefusedXmlException, ParseError, ValueError) as exc:
         raise TrackingParseError(f"not an acceptable XML document: {exc}") from None
     _check_depth(root, list)
     return root
 
 
+def _check_xml_depth(data: bytes, root: Element) -> None:
+    """Bound the depth of a well-formed document without a DTD from its bytes: there every
+    "<" outside comments, CDATA and processing instructions opens a start tag or, as "</", an
+    end tag. An empty tag ("<a/>") counts as opened and never closed, so the figure can only
+    be too high; only then are the elements walked."""
+    if data.count(b"<") <= MAX_DEPTH:  # fewer tags than levels: the usual error answer
+        return
+    if b"<!" in data or b"<?" in data:
+        data = _XML_SKIP.sub(b"", data)
+    tags = data.replace(b"</", b"\x00").translate(None, _XML_KEEP)
+    if max(accumulate(map(_XML_STEP.__getitem__, tags))) > MAX_DEPTH:
+        _check_depth(root, list)
+
+
 def local_name(element: Element) -> str:
     return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
 
 
+def xml_child(element: Element | None, name: str) -> Element | None:
+    """The first child of that local name, in whatever namespace. The C lookup of the plain
+    name first (carriers qualify the envelope, rarely the fields), then any namespace."""
+    if element is None:
+        return None
+    found = element.find(name)
+    return element.find("{*}" + name) if found is None else found
+
+
 def xml_children(element: Element, name: str) -> list[Element]:
-    return [child for child in element if local_name(child) == name]
+    """Every child of that local name, in whatever namespace (or none)."""
+    return element.findall("{*}" + name)
 
 
 def xml_text(element: Element | None, *path: str) -> str | None:
     """Text at a path of local names, whitespace collapsed; None when absent or blank."""
     node = element
     for name in path:
-        if node is None:
-            return None
-        found = xml_children(node, name)
-        node = found[0] if found else None
+        node = xml_child(node, name)
     if node is None or node.text is None:
         return None
     return " ".join(node.text.split()) or None
