@@ -148,20 +148,28 @@ def load_json(payload: bytes | str) -> Any:
     return document
 
 
-# The depth scan of a document orjson accepted: escapes first (a backslash pair, an escaped
-# quote), then everything but quotes and brackets goes, then every other piece between quotes
-# (the insides of strings); what is left are the brackets, in order.
+# The depth of a document orjson accepted, from its bytes: escaped backslashes and quotes
+# go, then everything but quotes and brackets, then the insides of strings; what is left is
+# the brackets in order, balanced, and each pass of ``replace`` takes one level off.
 _JSON_KEEP = bytes(range(256)).translate(None, b'"[]{}')
-_JSON_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_JSON_SQUARE = bytes.maketrans(b"{}", b"[]")
 
 
 def _check_json_depth(data: bytes) -> None:
-    if data.count(b"[") + data.count(b"{") <= MAX_DEPTH:  # cannot nest deeper: the usual case
+    if b"\\" in data:
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    skeleton = data.translate(None, _JSON_KEEP)
+    brackets = skeleton.replace(b'""', b"")  # each string without brackets inside is a ""
+    if b'"' in brackets:  # some string holds brackets: keep what lies between strings
+        brackets = b"".join(skeleton.split(b'"')[::2])
+    if len(brackets) <= 2 * MAX_DEPTH:
         return
-    skeleton = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _JSON_KEEP)
-    brackets = b"".join(skeleton.split(b'"')[::2])
-    if max(accumulate(map(_JSON_STEP.__getitem__, brackets))) > MAX_DEPTH:
-        raise TrackingParseError(f"document nested deeper than {MAX_DEPTH} levels")
+    brackets = brackets.translate(_JSON_SQUARE)
+    for _ in range(MAX_DEPTH):
+        brackets = brackets.replace(b"[]", b"")
+        if not brackets:
+            return
+    raise TrackingParseError(f"document nested deeper than {MAX_DEPTH} levels")
 
 
 def _check_depth(root: Any, children: Callable[[Any], Iterable[Any]]) -> None:
