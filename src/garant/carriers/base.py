@@ -21,8 +21,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from itertools import accumulate
+from operator import attrgetter
 from typing import Any, Protocol, TypeVar
 from xml.etree.ElementTree import Element, ParseError
 from xml.etree.ElementTree import fromstring as _xml_fromstring
@@ -284,6 +285,8 @@ def opt_dict(obj: dict[str, Any], key: str) -> dict[str, Any]:
 def opt_str(obj: dict[str, Any], key: str) -> str | None:
     """A text field; numbers are accepted (carriers send codes both ways), blanks are None."""
     value = obj.get(key)
+    if type(value) is str:  # the usual case, first
+        return " ".join(value.split()) or None
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -303,8 +306,12 @@ def req_str(obj: dict[str, Any], key: str) -> str:
 # --- time ------------------------------------------------------------------------------------
 
 
+_OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?")
+
+
+@lru_cache(maxsize=1024)
 def parse_offset(text: str) -> timezone:
-    match = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?", text.strip())
+    match = _OFFSET.fullmatch(text.strip())
     if not match:
         raise TrackingParseError(f"unreadable UTC offset {text!r}")
     sign = -1 if match.group(1) == "-" else 1
@@ -316,6 +323,8 @@ def parse_offset(text: str) -> timezone:
 
 def in_zone(naive: datetime, zone: tzinfo) -> datetime:
     """A wall-clock time of a place, as a fixed offset (the zone's rule on that date)."""
+    if type(zone) is timezone:  # already a fixed offset
+        return naive.replace(tzinfo=zone)
     offset = naive.replace(tzinfo=zone).utcoffset()
     if offset is None:
         raise TrackingParseError(f"zone {zone} gives no offset for {naive}")
@@ -340,9 +349,14 @@ def parse_timestamp(text: str, zone: tzinfo | None = None) -> datetime:
 # --- places ----------------------------------------------------------------------------------
 
 
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
 def _fold(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(re.sub(r"[^A-Za-z0-9]+", " ", plain).upper().split())
+    plain = text if text.isascii() else unicodedata.normalize("NFKD", text).encode(
+        "ascii", "ignore"
+    ).decode()
+    return " ".join(_NOT_ALNUM.sub(" ", plain).upper().split())
 
 
 _COUNTRY_ALIASES = {
@@ -378,6 +392,9 @@ def _country_index() -> dict[str, str]:
     return index
 
 
+# Carriers name a few hundred places again and again: the lookups below are cached, and
+# bounded, since the names come from outside.
+@lru_cache(maxsize=4096)
 def country_code(value: str | None) -> str | None:
     """ISO 3166-1 alpha-2 from a code (alpha-2 or alpha-3) or an English/French name."""
     if not value:
@@ -424,6 +441,17 @@ _MAIN_ZONES = {
 }  # fmt: skip
 
 
+@cache
+def _zones_by_city(code: str) -> dict[str, str]:
+    """A country's zones by the folded name of their city ("AMERICA/NEW_YORK" → "NEW YORK");
+    the first zone of a name wins, as the list comes."""
+    by_city: dict[str, str] = {}
+    for name in get_global("territory_zones").get(code, []):
+        by_city.setdefault(_fold(name.rsplit("/", 1)[-1].replace("_", " ")), name)
+    return by_city
+
+
+@lru_cache(maxsize=4096)
 def zone_for(
     country: str | None, region: str | None = None, city: str | None = None
 ) -> ZoneInfo | None:
@@ -432,11 +460,8 @@ def zone_for(
     if code is None:
         return None
     zones: list[str] = get_global("territory_zones").get(code, [])
-    if city:
-        folded_city = _fold(city)
-        for name in zones:
-            if _fold(name.rsplit("/", 1)[-1].replace("_", " ")) == folded_city:
-                return ZoneInfo(name)
+    if city and (by_city := _zones_by_city(code).get(_fold(city))):
+        return ZoneInfo(by_city)
     if region and (by_region := _REGION_ZONES.get(code, {}).get(_fold(region))):
         return ZoneInfo(by_region)
     if len(zones) == 1:
@@ -470,15 +495,17 @@ def make_location(
     postcode: str | None = None,
     description: str | None = None,
 ) -> Location:
-    def clean(value: str | None) -> str | None:
-        return (" ".join(value.split()) or None) if value else None
-
     code = country_code(country)
     if code is None and description is None:
         description = country  # a country we cannot code is still the carrier's word
     return Location(
-        country=code, city=clean(city), postcode=clean(postcode), description=clean(description)
-    )
+        country=code, city=_clean(city), postcode=_clean(postcode),
+        description=_clean(description),
+    )  # fmt: skip
+
+
+def _clean(value: str | None) -> str | None:
+    return (" ".join(value.split()) or None) if value else None
 
 
 # --- text and order ------------------------------------------------------------------------
@@ -488,6 +515,8 @@ def folded(text: str | None) -> str:
     """Lower-case ASCII form of a carrier text, for keyword rules that ignore accents."""
     if not text:
         return ""
+    if text.isascii():
+        return " ".join(text.lower().split())
     plain = unicodedata.normalize("NFKD", text.replace("’", "'"))
     return " ".join(plain.encode("ascii", "ignore").decode().lower().split())
 
@@ -498,4 +527,7 @@ def chronological(events: Iterable[TrackingEvent]) -> list[TrackingEvent]:
     Adapters hand events over in the carrier's own chronological order, so two scans in the
     same minute stay in the order the carrier recorded them.
     """
-    return sorted(events, key=lambda event: event.occurred_at)
+    return sorted(events, key=_INSTANT)
+
+
+_INSTANT = attrgetter("occurred_at")
