@@ -15,6 +15,7 @@ from garant.carriers.base import (
     MAX_PAYLOAD_BYTES,
     load_json,
     load_xml,
+    opt_str,
     xml_child,
     xml_children,
     xml_text,
@@ -119,3 +120,10 @@ def test_trk2_xml_children_are_found_by_local_name_in_any_namespace():
     assert [item.text for item in xml_children(answer, "item")] == ["1", "2", "3"]
     assert xml_text(answer, "return", "missing") is None
     assert xml_child(None, "Body") is None
+
+
+def test_trk2_a_number_too_large_for_64_bits_is_refused_not_rounded():
+    document = load_json('{"code": 123456789012345678901234567890, "small": 42}')
+    assert opt_str(document, "small") == "42"
+    with pytest.raises(TrackingParseError, match="too large to read exactly"):
+        opt_str(document, "code")

@@ -276,6 +276,9 @@ def opt_str(obj: dict[str, Any], key: str) -> str | None:
         return " ".join(value.split()) or None
     if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 2**53:
+        # orjson reads an integer past 64 bits as a float: its digits are gone, refuse it
+        raise TrackingParseError(f"{key}: number {value:g} too large to read exactly")
     if isinstance(value, int | float):
         return str(value)
     if not isinstance(value, str):
@@ -478,6 +481,7 @@ def split_place(text: str | None) -> tuple[str | None, str | None, str | None]:
     return text, None, None
 
 
+@lru_cache(maxsize=4096)  # a Location is frozen: the same place can be one object
 def make_location(
     country: str | None = None,
     city: str | None = None,
@@ -500,6 +504,7 @@ def _clean(value: str | None) -> str | None:
 # --- text and order ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)  # a carrier words its events from a small set of sentences
 def folded(text: str | None) -> str:
     """Lower-case ASCII form of a carrier text, for keyword rules that ignore accents."""
     if not text:
