@@ -156,9 +156,12 @@ _JSON_SQUARE = bytes.maketrans(b"{}", b"[]")
 
 
 def _check_json_depth(data: bytes) -> None:
+    skeleton = data.translate(None, _JSON_KEEP)
+    if len(skeleton) - skeleton.count(b'"') <= 2 * MAX_DEPTH:
+        return  # so few brackets, even counting those in strings, that they cannot nest deeper
     if b"\\" in data:
         data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    skeleton = data.translate(None, _JSON_KEEP)
+        skeleton = data.translate(None, _JSON_KEEP)
     brackets = skeleton.replace(b'""', b"")  # each string without brackets inside is a ""
     if b'"' in brackets:  # some string holds brackets: keep what lies between strings
         brackets = b"".join(skeleton.split(b'"')[::2])
