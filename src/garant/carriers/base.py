@@ -17,16 +17,18 @@ can be found the payload is refused rather than read as UTC.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone, tzinfo
-from functools import cache
+from functools import cache, lru_cache
+from operator import attrgetter
 from typing import Any, Protocol, TypeVar
 from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import fromstring as _xml_fromstring
 from zoneinfo import ZoneInfo
 
+import orjson
 from babel import Locale
 from babel.core import get_global
 from defusedxml import DefusedXmlException
@@ -114,68 +116,135 @@ def guarded(carrier: str, read: Callable[[bytes | str], R], payload: object) -> 
 # --- payload readers ---------------------------------------------------------------------
 
 
-def _checked_size(payload: bytes | str) -> None:
-    size = len(payload)  # a str never has more characters than UTF-8 bytes
-    if size <= MAX_PAYLOAD_BYTES and isinstance(payload, str):
-        size = len(payload.encode("utf-8", "replace"))
-    if size > MAX_PAYLOAD_BYTES:
-        raise TrackingParseError(f"payload of {size} bytes exceeds {MAX_PAYLOAD_BYTES}")
+def _checked_size(payload: bytes | str) -> bytes:
+    """The payload as bytes (a str encoded once, as UTF-8), refused above the size limit."""
+    if isinstance(payload, str):
+        if len(payload) > MAX_PAYLOAD_BYTES:  # a str never has more characters than bytes
+            raise TrackingParseError(f"payload of {len(payload)} characters exceeds "
+                                     f"{MAX_PAYLOAD_BYTES} bytes")  # fmt: skip
+        try:
+            payload = payload.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate: no document can hold it
+            raise TrackingParseError(f"payload is not valid text: {exc}") from None
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise TrackingParseError(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}")
+    return payload
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def load_json(payload: bytes | str) -> Any:
-    _checked_size(payload)
+    """Decode with orjson (strict RFC 8259: NaN and Infinity are refused, text must be UTF-8),
+    then bound the depth with a scan of the bytes, not a walk of the decoded tree."""
+    data = _checked_size(payload)
+    if data.startswith(_UTF8_BOM):
+        data = data[3:]
     try:
-        text = payload.decode("utf-8-sig") if isinstance(payload, bytes) else payload
-        data = json.loads(text, parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        document = orjson.loads(data)  # refuses, by itself, documents nested over 1024 levels
+    except orjson.JSONDecodeError as exc:
         raise TrackingParseError(f"not a JSON document: {exc}") from None
-    _check_depth(
-        data, lambda n: n.values() if isinstance(n, dict) else n if isinstance(n, list) else ()
-    )
-    return data
+    _check_json_depth(data)
+    return document
 
 
-def _reject_constant(name: str) -> Any:
-    raise TrackingParseError(f"non-standard JSON constant {name}")
+# The depth of a document orjson accepted, from its bytes: escaped backslashes and quotes
+# go, then everything but quotes and brackets, then the insides of strings; what is left is
+# the brackets in order, balanced, and each pass of ``replace`` takes one level off.
+_JSON_KEEP = bytes(range(256)).translate(None, b'"[]{}')
+_JSON_SQUARE = bytes.maketrans(b"{}", b"[]")
 
 
-def _check_depth(root: Any, children: Callable[[Any], Iterable[Any]]) -> None:
-    # Iterative on purpose: a recursive walk is exactly what a deep payload would break.
-    stack: list[tuple[Any, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise TrackingParseError(f"document nested deeper than {MAX_DEPTH} levels")
-        stack.extend((child, depth + 1) for child in children(node))
+def _check_json_depth(data: bytes) -> None:
+    skeleton = data.translate(None, _JSON_KEEP)
+    if len(skeleton) - skeleton.count(b'"') <= 2 * MAX_DEPTH:
+        return  # so few brackets, even counting those in strings, that they cannot nest deeper
+    if b"\\" in data:
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+        skeleton = data.translate(None, _JSON_KEEP)
+    brackets = skeleton.replace(b'""', b"")  # each string without brackets inside is a ""
+    if b'"' in brackets:  # some string holds brackets: keep what lies between strings
+        brackets = b"".join(skeleton.split(b'"')[::2])
+    if len(brackets) <= 2 * MAX_DEPTH:
+        return
+    brackets = brackets.translate(_JSON_SQUARE)
+    for _ in range(MAX_DEPTH):
+        brackets = brackets.replace(b"[]", b"")
+        if not brackets:
+            return
+    raise TrackingParseError(f"document nested deeper than {MAX_DEPTH} levels")
+
+
+# Encodings in which "<!DOCTYPE" is spelt with the same bytes as in ASCII: for those the
+# bytes tell whether a DTD is there, and Python's C parser reads the document directly.
+_ASCII_LIKE = {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"}
+_DECLARED = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
 
 
 def load_xml(payload: bytes | str) -> Element:
     """Parse XML with no DTD at all: carriers never need one, and entities are the attack."""
-    _checked_size(payload)
+    data = _checked_size(payload)
+    if isinstance(payload, bytes):  # a str is read as the text it is, whatever it declares
+        declared = _DECLARED.match(data, 3 if data.startswith(_UTF8_BOM) else 0)
+        if b"\x00" in data or (declared and declared[1].lower().decode() not in _ASCII_LIKE):
+            return _load_xml_defused(payload)  # UTF-16/32, EBCDIC…: defusedxml reads those
+    if b"<!DOCTYPE" in data:
+        raise TrackingParseError("not an acceptable XML document: DTDs are forbidden")
     try:
-        root = _defused_fromstring(payload, forbid_dtd=True)
+        root = _xml_fromstring(payload)  # no DTD, so no entity but the five predefined ones
+    except (ParseError, ValueError) as exc:
+        raise TrackingParseError(f"not an acceptable XML document: {exc}") from None
+    _check_xml_depth(root)
+    return root
+
+
+def _load_xml_defused(data: bytes) -> Element:
+    try:
+        root = _defused_fromstring(data, forbid_dtd=True)
     except (DefusedXmlException, ParseError, ValueError) as exc:
         raise TrackingParseError(f"not an acceptable XML document: {exc}") from None
-    _check_depth(root, list)
+    _check_xml_depth(root)
     return root
+
+
+def _check_xml_depth(root: Element) -> None:
+    """One level at a time, each a list built in one comprehension over the C elements: on
+    the carriers' documents a quarter of the cost of a scan of the bytes (comments, CDATA and
+    empty tags make that scan long), and it stops at the first level past the limit."""
+    level = [root]
+    for _ in range(MAX_DEPTH):
+        level = [child for parent in level for child in parent]
+        if not level:
+            return
+    raise TrackingParseError(f"document nested deeper than {MAX_DEPTH} levels")
 
 
 def local_name(element: Element) -> str:
     return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
 
 
+def xml_child(element: Element | None, name: str) -> Element | None:
+    """The first child of that local name, in whatever namespace. The C lookup of the plain
+    name first (carriers qualify the envelope, rarely the fields), then any namespace."""
+    if element is None:
+        return None
+    found = element.find(name)
+    return element.find("{*}" + name) if found is None else found
+
+
 def xml_children(element: Element, name: str) -> list[Element]:
-    return [child for child in element if local_name(child) == name]
+    """Every child of that local name, in whatever namespace (or none)."""
+    return element.findall("{*}" + name)
 
 
 def xml_text(element: Element | None, *path: str) -> str | None:
     """Text at a path of local names, whitespace collapsed; None when absent or blank."""
     node = element
-    for name in path:
+    for name in path:  # xml_child, inlined: this runs for every field of every event
         if node is None:
             return None
-        found = xml_children(node, name)
-        node = found[0] if found else None
+        found = node.find(name)
+        node = node.find("{*}" + name) if found is None else found
     if node is None or node.text is None:
         return None
     return " ".join(node.text.split()) or None
@@ -206,8 +275,13 @@ def opt_dict(obj: dict[str, Any], key: str) -> dict[str, Any]:
 def opt_str(obj: dict[str, Any], key: str) -> str | None:
     """A text field; numbers are accepted (carriers send codes both ways), blanks are None."""
     value = obj.get(key)
+    if type(value) is str:  # the usual case, first
+        return " ".join(value.split()) or None
     if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 2**53:
+        # orjson reads an integer past 64 bits as a float: its digits are gone, refuse it
+        raise TrackingParseError(f"{key}: number {value:g} too large to read exactly")
     if isinstance(value, int | float):
         return str(value)
     if not isinstance(value, str):
@@ -225,8 +299,12 @@ def req_str(obj: dict[str, Any], key: str) -> str:
 # --- time ------------------------------------------------------------------------------------
 
 
+_OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?")
+
+
+@lru_cache(maxsize=1024)
 def parse_offset(text: str) -> timezone:
-    match = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?", text.strip())
+    match = _OFFSET.fullmatch(text.strip())
     if not match:
         raise TrackingParseError(f"unreadable UTC offset {text!r}")
     sign = -1 if match.group(1) == "-" else 1
@@ -238,6 +316,8 @@ def parse_offset(text: str) -> timezone:
 
 def in_zone(naive: datetime, zone: tzinfo) -> datetime:
     """A wall-clock time of a place, as a fixed offset (the zone's rule on that date)."""
+    if type(zone) is timezone:  # already a fixed offset
+        return naive.replace(tzinfo=zone)
     offset = naive.replace(tzinfo=zone).utcoffset()
     if offset is None:
         raise TrackingParseError(f"zone {zone} gives no offset for {naive}")
@@ -262,9 +342,16 @@ def parse_timestamp(text: str, zone: tzinfo | None = None) -> datetime:
 # --- places ----------------------------------------------------------------------------------
 
 
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
 def _fold(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(re.sub(r"[^A-Za-z0-9]+", " ", plain).upper().split())
+    plain = (
+        text
+        if text.isascii()
+        else unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    )
+    return " ".join(_NOT_ALNUM.sub(" ", plain).upper().split())
 
 
 _COUNTRY_ALIASES = {
@@ -300,6 +387,9 @@ def _country_index() -> dict[str, str]:
     return index
 
 
+# Carriers name a few hundred places again and again: the lookups below are cached, and
+# bounded, since the names come from outside.
+@lru_cache(maxsize=4096)
 def country_code(value: str | None) -> str | None:
     """ISO 3166-1 alpha-2 from a code (alpha-2 or alpha-3) or an English/French name."""
     if not value:
@@ -346,6 +436,17 @@ _MAIN_ZONES = {
 }  # fmt: skip
 
 
+@cache
+def _zones_by_city(code: str) -> dict[str, str]:
+    """A country's zones by the folded name of their city ("AMERICA/NEW_YORK" → "NEW YORK");
+    the first zone of a name wins, as the list comes."""
+    by_city: dict[str, str] = {}
+    for name in get_global("territory_zones").get(code, []):
+        by_city.setdefault(_fold(name.rsplit("/", 1)[-1].replace("_", " ")), name)
+    return by_city
+
+
+@lru_cache(maxsize=4096)
 def zone_for(
     country: str | None, region: str | None = None, city: str | None = None
 ) -> ZoneInfo | None:
@@ -354,11 +455,8 @@ def zone_for(
     if code is None:
         return None
     zones: list[str] = get_global("territory_zones").get(code, [])
-    if city:
-        folded_city = _fold(city)
-        for name in zones:
-            if _fold(name.rsplit("/", 1)[-1].replace("_", " ")) == folded_city:
-                return ZoneInfo(name)
+    if city and (by_city := _zones_by_city(code).get(_fold(city))):
+        return ZoneInfo(by_city)
     if region and (by_region := _REGION_ZONES.get(code, {}).get(_fold(region))):
         return ZoneInfo(by_region)
     if len(zones) == 1:
@@ -386,30 +484,36 @@ def split_place(text: str | None) -> tuple[str | None, str | None, str | None]:
     return text, None, None
 
 
+@lru_cache(maxsize=4096)  # a Location is frozen: the same place can be one object
 def make_location(
     country: str | None = None,
     city: str | None = None,
     postcode: str | None = None,
     description: str | None = None,
 ) -> Location:
-    def clean(value: str | None) -> str | None:
-        return (" ".join(value.split()) or None) if value else None
-
     code = country_code(country)
     if code is None and description is None:
         description = country  # a country we cannot code is still the carrier's word
     return Location(
-        country=code, city=clean(city), postcode=clean(postcode), description=clean(description)
-    )
+        country=code, city=_clean(city), postcode=_clean(postcode),
+        description=_clean(description),
+    )  # fmt: skip
+
+
+def _clean(value: str | None) -> str | None:
+    return (" ".join(value.split()) or None) if value else None
 
 
 # --- text and order ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)  # a carrier words its events from a small set of sentences
 def folded(text: str | None) -> str:
     """Lower-case ASCII form of a carrier text, for keyword rules that ignore accents."""
     if not text:
         return ""
+    if text.isascii():
+        return " ".join(text.lower().split())
     plain = unicodedata.normalize("NFKD", text.replace("’", "'"))
     return " ".join(plain.encode("ascii", "ignore").decode().lower().split())
 
@@ -420,4 +524,7 @@ def chronological(events: Iterable[TrackingEvent]) -> list[TrackingEvent]:
     Adapters hand events over in the carrier's own chronological order, so two scans in the
     same minute stay in the order the carrier recorded them.
     """
-    return sorted(events, key=lambda event: event.occurred_at)
+    return sorted(events, key=_INSTANT)
+
+
+_INSTANT = attrgetter("occurred_at")

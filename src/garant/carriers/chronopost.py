@@ -50,6 +50,7 @@ from garant.carriers.base import (
     make_location,
     parse_timestamp,
     register,
+    xml_child,
     xml_children,
     xml_text,
     zone_for,
@@ -118,13 +119,13 @@ class ChronopostAdapter:
 
     def _read(self, payload: bytes | str) -> list[TrackingEvent]:
         root = load_xml(payload)
-        body = _child(root, "Body") if local_name(root) == "Envelope" else None
+        body = xml_child(root, "Body") if local_name(root) == "Envelope" else None
         if body is None:
             raise TrackingParseError("chronopost: not a SOAP envelope")
-        fault = _child(body, "Fault")
+        fault = xml_child(body, "Fault")
         if fault is not None:
             raise CarrierError(self.slug, xml_text(fault, "faultstring") or "SOAP fault")
-        answer = _child(_child(body, "trackSkybillV2Response"), "return")
+        answer = xml_child(xml_child(body, "trackSkybillV2Response"), "return")
         if answer is None:
             raise TrackingParseError("chronopost: no trackSkybillV2Response/return")
         code = xml_text(answer, "errorCode") or "0"
@@ -134,7 +135,7 @@ class ChronopostAdapter:
             if any(w in words for w in ("not found", "inconnu", "introuvable", "unknown")):
                 raise TrackingNotFound(self.slug, message, code=code)
             raise CarrierError(self.slug, message, code=code)
-        listing = _child(answer, "listEventInfoComp")
+        listing = xml_child(answer, "listEventInfoComp")
         if listing is None:
             return []
         number = xml_text(listing, "skybillNumber")
@@ -168,11 +169,6 @@ class ChronopostAdapter:
                 description=office,
             ),
         )
-
-
-def _child(element: Element | None, name: str) -> Element | None:
-    found = xml_children(element, name) if element is not None else []
-    return found[0] if found else None
 
 
 ADAPTER = register(ChronopostAdapter())

@@ -55,6 +55,7 @@ from garant.carriers.base import (
     make_location,
     register,
     split_place,
+    xml_child,
     xml_children,
     xml_text,
     zone_for,
@@ -112,7 +113,7 @@ class DhlExpressAdapter:
         root = load_xml(payload)
         kind = local_name(root)
         if kind.endswith("ErrorResponse"):
-            status = _first(_first(root, "Response"), "Status")
+            status = xml_child(xml_child(root, "Response"), "Status")
             raise CarrierError(
                 self.slug,
                 xml_text(status, "Condition", "ConditionData") or "error response",
@@ -146,7 +147,7 @@ class DhlExpressAdapter:
                 code = xml_text(waybill, "Status", "Condition", "ConditionCode")
                 raise TrackingNotFound(self.slug, message, tracking_number=number, code=code)
             raise CarrierError(self.slug, message)
-        info = _first(waybill, "ShipmentInfo")
+        info = xml_child(waybill, "ShipmentInfo")
         if info is None:
             return []
         return [self._event(number, raw) for raw in xml_children(info, "ShipmentEvent")]
@@ -180,13 +181,6 @@ class DhlExpressAdapter:
             raw_text=xml_text(raw, "ServiceEvent", "Description") or "",
             location=make_location(country=country, city=city, description=area),
         )
-
-
-def _first(element: Element | None, name: str) -> Element | None:
-    if element is None:
-        return None
-    found = xml_children(element, name)
-    return found[0] if found else None
 
 
 ADAPTER = register(DhlExpressAdapter())

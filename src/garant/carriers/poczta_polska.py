@@ -66,6 +66,7 @@ from garant.carriers.base import (
     local_name,
     make_location,
     register,
+    xml_child,
     xml_children,
     xml_text,
     zone_for,
@@ -110,10 +111,10 @@ class PocztaPolskaAdapter:
 
     def _read(self, payload: bytes | str) -> list[TrackingEvent]:
         root = load_xml(payload)
-        body = _child(root, "Body") if local_name(root) == "Envelope" else root
+        body = xml_child(root, "Body") if local_name(root) == "Envelope" else root
         if body is None:
             raise TrackingParseError("poczta_polska: SOAP envelope without Body")
-        fault = _child(body, "Fault")
+        fault = xml_child(body, "Fault")
         if fault is not None:
             message = xml_text(fault, "faultstring") or xml_text(fault, "Reason", "Text")
             code = xml_text(fault, "faultcode")
@@ -151,8 +152,8 @@ class PocztaPolskaAdapter:
             raise CarrierError(self.slug, f"status {status}", code=status)
         if number is None:
             raise TrackingParseError("poczta_polska: answer without numer")
-        details = _child(answer, "danePrzesylki")
-        events = _child(details, "zdarzenia") if details is not None else None
+        details = xml_child(answer, "danePrzesylki")
+        events = xml_child(details, "zdarzenia") if details is not None else None
         if events is None:
             return []
         return [self._event(number, raw) for raw in xml_children(events, "zdarzenie")]
@@ -205,11 +206,6 @@ def _instant(text: str | None, location: Location) -> datetime:
     if zone is None:
         raise TrackingParseError(f"poczta_polska: no time zone for {location.description!r}")
     return in_zone(naive, zone)
-
-
-def _child(element: Element, name: str) -> Element | None:
-    found = xml_children(element, name)
-    return found[0] if found else None
 
 
 ADAPTER = register(PocztaPolskaAdapter())
