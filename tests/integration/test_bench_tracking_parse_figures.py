@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from garant.bench_tracking import FOLDERS, KARRIO_ENV, _parse_part
 from garant.tools.bench_json import Figure
+from garant.tools.bench_tracking import FOLDERS, KARRIO_ENV, _parse_part
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "carrier-samples"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from garant.bench_tracking import KARRIO_ENV, run_tracking_bench
+from garant.tools.bench_tracking import KARRIO_ENV, run_tracking_bench
 
 N = 200
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "carrier-samples"

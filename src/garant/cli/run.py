@@ -113,15 +113,17 @@ def bench_tracking(
         0.5, "--parse-seconds", min=0.001, help="Minimum time per round and file."
     ),
     as_json: bool = typer.Option(
-        False, "--json", help="One JSON object per ingest figure on stdout; the report on stderr."
+        False,
+        "--json",
+        help="One JSON object per figure (parse and ingest) on stdout; the report on stderr.",
     ),
 ) -> None:
     """Carrier parse throughput (beside karrio when GARANT_KARRIO_PYTHON is set) and ingest
     events/s, order moves included, beside a raw COPY / executemany."""
     import sys
 
-    from garant.bench_tracking import BenchCheckFailed, default_pg_url, run_tracking_bench
     from garant.tools.bench_json import Figure, emit
+    from garant.tools.bench_tracking import BenchCheckFailed, default_pg_url, run_tracking_bench
 
     def figure(f: Figure) -> None:
         emit(f, sys.stdout)

@@ -548,15 +548,15 @@ def run_tracking_bench(
     figures: Callable[[Figure], None] | None = None,
 ) -> None:
     """Print the method, then both parts. ``pg_url`` None skips PostgreSQL (callers pass
-    ``default_pg_url()`` for the environment's server). ``figures`` receives each ingest figure
-    (``garant bench tracking --json``). Raises ``BenchCheckFailed``, after the report, when an
+    ``default_pg_url()`` for the environment's server). ``figures`` receives each figure, of
+    parsing and of ingest (``garant bench tracking --json``). Raises ``BenchCheckFailed``, after the report, when an
     event was not stored exactly once."""
     if events < 1:
         raise ValueError("events must be at least 1")
     samples = samples_dir or DEFAULT_SAMPLES
     for line in [*_method(samples, events, parse_seconds, repeats, pg_url), ""]:
         out(line)
-    parse_table = _parse_part(samples, parse_seconds, repeats, out)
+    parse_table = _parse_part(samples, parse_seconds, repeats, out, figures)
     generated, ingest_rows, checks = make_events(events), [], []
     for kind, server in (("SQLite", None), ("PostgreSQL", pg_url)):
         if kind == "PostgreSQL" and server is None:
