@@ -549,8 +549,8 @@ def run_tracking_bench(
 ) -> None:
     """Print the method, then both parts. ``pg_url`` None skips PostgreSQL (callers pass
     ``default_pg_url()`` for the environment's server). ``figures`` receives each figure, of
-    parsing and of ingest (``garant bench tracking --json``). Raises ``BenchCheckFailed``, after the report, when an
-    event was not stored exactly once."""
+    parsing and of ingest (``garant bench tracking --json``). Raises ``BenchCheckFailed``,
+    after the report, when an event was not stored exactly once."""
     if events < 1:
         raise ValueError("events must be at least 1")
     samples = samples_dir or DEFAULT_SAMPLES
