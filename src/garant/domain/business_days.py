@@ -65,7 +65,12 @@ def _calendar(country: str, year: int, language: str | None) -> Mapping[date, st
 def _countries(countries: Sequence[str] | str) -> tuple[str, ...]:
     # A bare "FR" is a Sequence[str] too; iterating it would give "F" and "R".
     if isinstance(countries, str):
-        countries = (countries,)
+        return _codes((countries,))
+    return _codes(tuple(countries))
+
+
+@lru_cache(maxsize=256)
+def _codes(countries: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.upper() for c in countries))
 
 
