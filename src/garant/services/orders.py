@@ -280,38 +280,6 @@ def perform(
     )
 
 
-def list_orders(
-    app: Garant,
-    *,
-    actor: Actor,
-    limit: int = 20,
-    cursor: int | None = None,
-    state: str | None = None,
-) -> tuple[list[int], int | None]:
-    """Newest first; the cursor is the last id of the previous page."""
-    if not 1 <= limit <= 100:
-        raise InvalidInput("limit must be between 1 and 100")
-    if state is not None:
-        try:
-            OrderState(state)
-        except ValueError:
-            raise InvalidInput(f"unknown state '{state}'") from None
-    if actor.role in (Role.BUYER, Role.SELLER) and actor.user_id is None:
-        return [], None  # a party without an id has no orders
-    with app.engine.connect() as conn:
-        ids = order_index.ids_page(
-            conn,
-            limit=limit + 1,
-            buyer_id=actor.user_id if actor.role is Role.BUYER else None,
-            seller_id=actor.user_id if actor.role is Role.SELLER else None,
-            state=state,
-            before_id=cursor,
-        )
-    more = len(ids) > limit
-    ids = ids[:limit]
-    return ids, (ids[-1] if more else None)
-
-
 def settle_refund(app: Garant, *, actor: Actor, refund_id: int) -> int:
     """The payment provider confirms the refund reached the buyer's payment method."""
     if actor.role is not Role.OPERATOR:
