@@ -14,7 +14,12 @@ from garant.services.users import User, authenticate
 bearer = HTTPBearer(auto_error=False, description="A user's token (`garant users token EMAIL`)")
 
 
-def get_garant(request: Request) -> Garant:
+async def get_garant(request: Request) -> Garant:
+    # async: no I/O, so no hop to the thread pool for it (a sync dependency costs one).
+    return garant_of(request)
+
+
+def garant_of(request: Request) -> Garant:
     garant: Garant = request.app.state.garant
     return garant
 
@@ -25,13 +30,13 @@ def current_user(
 ) -> User:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "Send 'Authorization: Bearer <token>'.")
-    user = authenticate(get_garant(request), credentials.credentials)
+    user = authenticate(garant_of(request), credentials.credentials)
     if user is None:
         raise HTTPException(401, "This token is unknown or was replaced; ask for a new one.")
     return user
 
 
-def current_actor(user: Annotated[User, Depends(current_user)]) -> Actor:
+async def current_actor(user: Annotated[User, Depends(current_user)]) -> Actor:
     return Actor(user.role, user.id)
 
 

@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.base import BaseHTTPMiddleware, DispatchFunction
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from garant.api.problems import problem
 from garant.app import Garant
@@ -18,8 +20,27 @@ from garant.store import idempotency as store
 MAX_KEY = 200
 
 
+class _KeyedPostsOnly:
+    """Only a POST with an ``Idempotency-Key`` goes through the idempotency check; every
+    other request goes straight on (a Starlette ``BaseHTTPMiddleware`` costs a task and a
+    stream per request, too much for the reads that are most of the traffic)."""
+
+    def __init__(self, app: ASGIApp, dispatch: DispatchFunction) -> None:
+        self.app = app
+        self.keyed = BaseHTTPMiddleware(app, dispatch=dispatch)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and any(name == b"idempotency-key" for name, _ in scope["headers"])
+        ):
+            await self.keyed(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
-    @app.middleware("http")
     async def _idempotency(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
@@ -102,6 +123,8 @@ def install(app: FastAPI) -> None:
         await run_in_threadpool(_finish)
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return Response(content, status_code=response.status_code, headers=headers)
+
+    app.add_middleware(_KeyedPostsOnly, dispatch=_idempotency)
 
 
 def _comparable(content_type: str, body: bytes) -> bytes:

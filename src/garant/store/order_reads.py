@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -21,6 +22,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
+    RowMapping,
     Select,
     String,
     Text,
@@ -53,10 +55,27 @@ def _prefixed(table: Any, prefix: str) -> list[Any]:
     return [c.label(prefix + c.name) for c in table.c]
 
 
-def aggregate_query(
+def _in_ids(dialect: str, column: Any) -> ColumnElement[bool]:
+    """``column IN :ids`` with the ids given at execution (``{"ids": [...]}``): one array on
+    PostgreSQL, an expanding list on SQLite."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("ids", type_=ARRAY(BigInteger)))
+    return column.in_(bindparam("ids", expanding=True))
+
+
+def aggregates(
     conn: Connection, ids: Sequence[int], *, with_parcel: bool = False
-) -> Select[Any]:
-    """Every order of ``ids`` with what an ``Order`` is built from, one row each."""
+) -> Sequence[RowMapping]:
+    """Every order of ``ids`` with what an ``Order`` is built from, one row each, by id."""
+    query = _aggregate_query(conn.dialect.name, with_parcel)
+    return conn.execute(query, {"ids": list(ids)}).mappings().all()
+
+
+# Built once per database kind: a statement this size costs more to build (and to key for
+# SQLAlchemy's compiled cache) than to run, so it is built once and given its ids as a
+# parameter.
+@lru_cache(maxsize=4)
+def _aggregate_query(dialect: str, with_parcel: bool) -> Select[Any]:
     o = t.orders
     cr, d, r = t.cancellation_requests, t.disputes, t.returns
     seller = t.users.alias("seller")
@@ -65,7 +84,7 @@ def aggregate_query(
         # The newest child per order (a new dispute only after a reshipment, and so on).
         return (
             select(table.c.order_id, func.max(table.c.id).label("id"))
-            .where(id_in(conn, table.c.order_id, ids))
+            .where(_in_ids(dialect, table.c.order_id))
             .group_by(table.c.order_id)
             .subquery(name)
         )
@@ -82,14 +101,14 @@ def aggregate_query(
                 for kind in EntryKind
             ],
         )
-        .where(id_in(conn, le.c.order_id, ids))
+        .where(_in_ids(dialect, le.c.order_id))
         .group_by(le.c.order_id)
         .subquery("sums")
     )
     rf = t.refunds
     pending = (
         select(rf.c.order_id, func.count().label("refunds_pending"))
-        .where(id_in(conn, rf.c.order_id, ids), rf.c.settled_at.is_(None))
+        .where(_in_ids(dialect, rf.c.order_id), rf.c.settled_at.is_(None))
         .group_by(rf.c.order_id)
         .subquery("pending")
     )
@@ -122,7 +141,7 @@ def aggregate_query(
         # The order's current parcel: the latest one, after a reshipment.
         parcel = (
             select(so.c.order_id, func.max(so.c.shipment_id).label("id"))
-            .where(id_in(conn, so.c.order_id, ids))
+            .where(_in_ids(dialect, so.c.order_id))
             .group_by(so.c.order_id)
             .subquery("parcel")
         )
@@ -130,7 +149,7 @@ def aggregate_query(
             s, s.c.id == parcel.c.id
         )
         columns += _prefixed(s, "s_")
-    return select(*columns).select_from(joined).where(id_in(conn, o.c.id, ids)).order_by(o.c.id)
+    return select(*columns).select_from(joined).where(_in_ids(dialect, o.c.id)).order_by(o.c.id)
 
 
 # ----------------------------------------------------------------------------- the view's reads
@@ -145,8 +164,8 @@ class History:
     refunds: list[dict[str, Any]] = field(default_factory=list)
 
 
-def history_of(conn: Connection, order_id: int) -> History:
-    """Timeline and refunds in one statement (rows shaped alike, told apart by ``src``)."""
+@lru_cache(maxsize=1)
+def _history_query() -> Select[Any]:
     tl, rf = t.timeline, t.refunds
     timeline = select(
         literal_column("'t'", String).label("src"),
@@ -162,7 +181,7 @@ def history_of(conn: Connection, order_id: int) -> History:
         cast(null(), Date).label("expected_from"),
         cast(null(), Date).label("expected_to"),
         cast(null(), UTCDateTime()).label("settled_at"),
-    ).where(tl.c.order_id == order_id)
+    ).where(tl.c.order_id == bindparam("order_id"))
     refunds = select(
         literal_column("'r'", String),
         rf.c.id,
@@ -177,9 +196,14 @@ def history_of(conn: Connection, order_id: int) -> History:
         rf.c.expected_from,
         rf.c.expected_to,
         rf.c.settled_at,
-    ).where(rf.c.order_id == order_id)
+    ).where(rf.c.order_id == bindparam("order_id"))
     both = timeline.union_all(refunds).subquery("history")
-    rows = conn.execute(select(both).order_by(both.c.src, both.c.id)).mappings().all()
+    return select(both).order_by(both.c.src, both.c.id)
+
+
+def history_of(conn: Connection, order_id: int) -> History:
+    """Timeline and refunds in one statement (rows shaped alike, told apart by ``src``)."""
+    rows = conn.execute(_history_query(), {"order_id": order_id}).mappings().all()
     out = History()
     for row in rows:
         if row["src"] == "t":
@@ -222,11 +246,8 @@ def _date(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def parcel_of(
-    conn: Connection, shipment_id: int
-) -> tuple[list[TrackingEvent], list[tuple[str, str]]]:
-    """A parcel's events (by time) and numbers (in the order they were added), in one
-    statement, as ``tracking.events_of``/``numbers_of`` give them."""
+@lru_cache(maxsize=1)
+def _parcel_query() -> Any:
     ev, sn = t.tracking_events, t.shipment_numbers
     events = select(
         literal_column("'e'", String).label("src"),
@@ -244,7 +265,7 @@ def parcel_of(
         ev.c.postcode,
         ev.c.location_text,
         ev.c.leg,
-    ).where(ev.c.shipment_id == shipment_id)
+    ).where(ev.c.shipment_id == bindparam("shipment_id"))
     text_null = cast(null(), String)
     numbers = select(
         literal_column("'n'", String),
@@ -262,8 +283,16 @@ def parcel_of(
         text_null,
         text_null,
         text_null,
-    ).where(sn.c.shipment_id == shipment_id)
-    rows = conn.execute(events.union_all(numbers)).mappings().all()
+    ).where(sn.c.shipment_id == bindparam("shipment_id"))
+    return events.union_all(numbers)
+
+
+def parcel_of(
+    conn: Connection, shipment_id: int
+) -> tuple[list[TrackingEvent], list[tuple[str, str]]]:
+    """A parcel's events (by time) and numbers (in the order they were added), in one
+    statement, as ``tracking.events_of``/``numbers_of`` give them."""
+    rows = conn.execute(_parcel_query(), {"shipment_id": shipment_id}).mappings().all()
     found = sorted((r for r in rows if r["src"] == "e"), key=lambda r: (r["occurred_at"], r["id"]))
     numbers_rows = sorted(
         (r for r in rows if r["src"] == "n"),

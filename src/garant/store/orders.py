@@ -138,18 +138,14 @@ def load_many(conn: Connection, ids: Iterable[int], *, lock: bool = False) -> di
             .order_by(t.orders.c.id)
             .with_for_update()
         )
-    rows = conn.execute(order_reads.aggregate_query(conn, wanted)).mappings().all()
+    rows = order_reads.aggregates(conn, wanted)
     return orders_from_rows(conn, rows)
 
 
 def load_with_parcel(conn: Connection, order_id: int) -> tuple[Order, dict[str, Any] | None]:
     """The order (as ``load``) and its current parcel's row, for the order's full view:
     one statement more only when the order has a dispute."""
-    rows = (
-        conn.execute(order_reads.aggregate_query(conn, [order_id], with_parcel=True))
-        .mappings()
-        .all()
-    )
+    rows = order_reads.aggregates(conn, [order_id], with_parcel=True)
     found = orders_from_rows(conn, rows)
     if order_id not in found:
         raise OrderNotFound(order_id)
@@ -157,7 +153,7 @@ def load_with_parcel(conn: Connection, order_id: int) -> tuple[Order, dict[str, 
 
 
 def orders_from_rows(conn: Connection, rows: Sequence[RowMapping]) -> dict[int, Order]:
-    """Orders from rows of ``order_reads.aggregate_query``, with their disputes' offers and
+    """Orders from rows of ``order_reads.aggregates``, with their disputes' offers and
     evidence requests read in one more statement (none when no order has a dispute)."""
     found: dict[int, Order] = {}
     for row in rows:

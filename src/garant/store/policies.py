@@ -16,7 +16,7 @@ from garant.store.schema import policies
 # Parsed policies, keyed by their stored text. Not by (database, version): a database that
 # is rebuilt (sandbox reset, test database) may hold another policy under the same version
 # number, and an order must be judged by what its own database says. The order's read
-# brings the text along (``order_reads.aggregate_query`` joins it), so knowing the policy
+# brings the text along (``order_reads.aggregates`` joins it), so knowing the policy
 # costs no statement, and parsing happens once per distinct text in the process.
 _cache: dict[str, Policy] = {}
 _by_text: dict[str, Policy] = {}

@@ -9,6 +9,7 @@ open dispute) by subqueries bounded by the page, never by the table.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
     RowMapping,
     Select,
     and_,
+    bindparam,
     exists,
     func,
     or_,
@@ -123,18 +125,35 @@ def order_page(
     limit: int,
 ) -> list[dict[str, Any]]:
     """Up to ``limit`` summaries, newest first, below the id ``before``: one statement."""
-    o = t.orders
-    ids = select(o.c.id).order_by(o.c.id.desc()).limit(limit)
-    if buyer_id is not None:
-        ids = ids.where(o.c.buyer_id == buyer_id)
-    if seller_id is not None:
-        ids = ids.where(o.c.seller_id == seller_id)
-    if states:
-        ids = ids.where(o.c.state.in_(list(states)))
-    if before is not None:
-        ids = ids.where(o.c.id < before)
-    rows = conn.execute(_summary_select(ids.subquery("page"))).mappings().all()
+    given = {
+        "buyer_id": buyer_id,
+        "seller_id": seller_id,
+        "states": list(states) if states else None,
+        "before": before,
+    }
+    query = _order_page_query(**{f"by_{k}": v is not None for k, v in given.items()})
+    params = {k: v for k, v in given.items() if v is not None}
+    rows = conn.execute(query, {**params, "limit": limit}).mappings().all()
     return [dict(r) for r in rows]
+
+
+# One statement per shape of filter, built once: building this select costs more than
+# running it, and a statement built once is keyed once for SQLAlchemy's compiled cache.
+@lru_cache(maxsize=32)
+def _order_page_query(
+    *, by_buyer_id: bool, by_seller_id: bool, by_states: bool, by_before: bool
+) -> Select[Any]:
+    o = t.orders
+    ids = select(o.c.id).order_by(o.c.id.desc()).limit(bindparam("limit"))
+    if by_buyer_id:
+        ids = ids.where(o.c.buyer_id == bindparam("buyer_id"))
+    if by_seller_id:
+        ids = ids.where(o.c.seller_id == bindparam("seller_id"))
+    if by_states:
+        ids = ids.where(o.c.state.in_(bindparam("states", expanding=True)))
+    if by_before:
+        ids = ids.where(o.c.id < bindparam("before"))
+    return _summary_select(ids.subquery("page"))
 
 
 def summaries_of(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
