@@ -17,6 +17,7 @@ from garant.services import orders as order_service
 from garant.services import sandbox, users
 from garant.services.sellers import seller_metrics
 from garant.services.views import order_view
+from garant.store.db import reading
 from garant.store.policies import current_policy
 
 router = APIRouter(prefix="/api/v1")
@@ -145,7 +146,7 @@ def add_webhook(body: WebhookCreate, garant: GarantDep, actor: ActorDep) -> dict
 @router.get("/health", tags=["ops"])
 def health(garant: GarantDep) -> dict[str, Any]:
     try:
-        with garant.engine.connect() as conn:
+        with reading(garant.engine) as conn:
             conn.exec_driver_sql("SELECT 1")
     except Exception as exc:  # report, do not raise: this is what monitoring reads
         raise DomainError(f"database unreachable: {type(exc).__name__}") from None

@@ -20,6 +20,7 @@ from garant.services.disputes import list_disputes
 from garant.services.unit_of_work import load_visible
 from garant.store import projections
 from garant.store import users as user_store
+from garant.store.db import reading
 
 STAFF = (Role.AGENT, Role.OPERATOR)
 QUEUE_VIEWS = ("all", "mine", "appealed")
@@ -35,7 +36,7 @@ def names(app: Garant, user_ids: Iterable[int | None]) -> dict[int, str]:
     ids = sorted({int(i) for i in user_ids if i is not None})
     if not ids:
         return {}
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         return user_store.names_of(conn, ids)
 
 
@@ -83,7 +84,7 @@ def security_review(app: Garant, *, actor: Actor, limit: int = 50) -> list[dict[
     oldest first, with the buyer's and the seller's names."""
     _staff_only(actor)
     cancellable = [s.value for s in TRANSITIONS[Action.SECURITY_CANCEL].sources]
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         rows = projections.security_review_page(conn, cancellable, limit)
     who = names(app, [x for r in rows for x in (r["buyer_id"], r["seller_id"])])
     labels = {r["code"]: r for r in security_reasons()}
@@ -113,7 +114,7 @@ def case_evidence(app: Garant, *, actor: Actor, order_id: int) -> list[dict[str,
     from garant.services.evidence import describe
     from garant.services.messages import messages_for_order
 
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         order = load_visible(conn, order_id, actor)
         d = order.dispute
         if d is None:

@@ -22,7 +22,7 @@ from garant.services.unit_of_work import load_visible
 from garant.store import orders as repo
 from garant.store import tracking as tracking_store
 from garant.store import users as user_store
-from garant.store.db import Connection
+from garant.store.db import Connection, reading
 
 
 def platform_of(app: Garant) -> cf.Platform:
@@ -32,7 +32,7 @@ def platform_of(app: Garant) -> cf.Platform:
 
 def case_file(app: Garant, *, actor: Actor, order_id: int) -> cf.CaseFile:
     now = app.clock.now()
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         order = load_visible(conn, order_id, actor)
         if order.dispute is None:
             raise NotFound(f"order {order_id} has no dispute, so no case file")

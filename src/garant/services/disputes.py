@@ -32,7 +32,7 @@ from garant.services import unit_of_work as uow
 from garant.services.unit_of_work import load_visible
 from garant.store import orders as order_store
 from garant.store import projections
-from garant.store.db import Connection
+from garant.store.db import Connection, reading
 
 Step = Callable[[Order, Actor, datetime, dict[str, Any], list[int]], None]
 
@@ -164,7 +164,7 @@ def _label(labels: dict[Any, Any], key: Any) -> dict[str, str] | None:
 
 def dispute_view(app: Garant, *, actor: Actor, order_id: int) -> dict[str, Any]:
     now = app.clock.now()
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         order = load_visible(conn, order_id, actor)
         if order.dispute is None:
             raise NotFound(f"order {order_id} has no dispute")
@@ -308,7 +308,7 @@ def list_disputes(
     queue = actor.role in (Role.AGENT, Role.OPERATOR) and state is None
     if queue and not wanted:
         wanted = [DisputeState.ESCALATED.value, DisputeState.APPEALED.value]
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         rows = projections.dispute_page(
             conn,
             buyer_id=actor.user_id if actor.role is Role.BUYER else None,
@@ -355,7 +355,7 @@ def dispute_views(app: Garant, *, actor: Actor, order_ids: Sequence[int]) -> lis
     """The views of these orders' disputes that the caller may see, in the order given:
     the orders read together (``load_many``), a fixed number of statements."""
     now = app.clock.now()
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         orders = order_store.load_many(conn, order_ids)
     out = []
     for order_id in order_ids:

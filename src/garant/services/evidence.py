@@ -27,7 +27,7 @@ from garant.settings import Settings
 from garant.store import evidence as store
 from garant.store import users as user_store
 from garant.store.blobs import sha256_of
-from garant.store.db import Connection
+from garant.store.db import Connection, reading
 
 STAFF = (Role.AGENT, Role.OPERATOR)
 MAX_ATTACHABLE = 20
@@ -71,7 +71,7 @@ def upload(
         raise NotAllowed("evidence is uploaded by a person (buyer, seller, agent or operator)")
     limits = limits_of(app.settings)
     # Where before what: a caller who may not write here learns nothing about their file.
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         _check_place(conn, actor, order_id, seller_id)
     file_type = sniff(data, limits)
     check_size(file_type, len(data), limits)
@@ -201,7 +201,7 @@ def read(
     ``original=None`` is the caller's usual copy: the uploader gets back what they sent,
     everyone else the shown copy.
     """
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         row = store.row(conn, evidence_id)
         access = None if row is None else _access(conn, row, actor)
     if row is None or access is None:

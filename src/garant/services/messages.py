@@ -27,7 +27,7 @@ from garant.services.unit_of_work import load_visible
 from garant.store import messages as store
 from garant.store import outbox
 from garant.store import users as user_store
-from garant.store.db import Connection
+from garant.store.db import Connection, reading
 
 TOPIC = "message.posted"
 MAX_BODY_CHARS = 5000
@@ -80,7 +80,7 @@ def post_order_message(
 
 def order_thread(app: Garant, *, actor: Actor, order_id: int) -> dict[str, Any]:
     """The order's thread, oldest message first; no messages yet is an empty list."""
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         order = _visible_order(conn, order_id, actor)
         thread = _Thread(order_thread_key(order_id), order_id, order.buyer_id, order.seller_id)
         return _thread_view(conn, thread)
@@ -128,7 +128,7 @@ def shop_thread(
 ) -> dict[str, Any]:
     """A buyer's conversation with a shop. The buyer sees an empty thread before writing; the
     shop and agents only see one the buyer has opened."""
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         thread = _shop_thread(conn, actor, seller_id, buyer_id)
         if actor.role is not Role.BUYER and store.thread_id_of(conn, thread.key) is None:
             raise _no_conversation(thread)
@@ -179,7 +179,7 @@ def list_threads(
     after = None if cursor is None else _parse_cursor(cursor)
     if actor.user_id is None and actor.role in (Role.BUYER, Role.SELLER):
         return [], None  # a party without an id has no threads
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         rows = store.threads_page(
             conn,
             limit=limit + 1,

@@ -14,6 +14,7 @@ from typing import Any
 from garant.app import Garant
 from garant.domain.errors import InvalidInput, NotFound
 from garant.store import notifications as store
+from garant.store.db import reading
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def list_notifications(
     (ids only grow, so a notification filed meanwhile never shifts a page)."""
     if not 1 <= limit <= 100:
         raise InvalidInput("limit must be between 1 and 100")
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         found = store.page_of(
             conn, user_id, unread_only=unread_only, limit=limit + 1, before_id=cursor
         )
@@ -78,7 +79,7 @@ def list_notifications(
 
 
 def unread_count(app: Garant, *, user_id: int) -> int:
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         return store.unread_count(conn, user_id)
 
 

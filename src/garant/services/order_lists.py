@@ -20,6 +20,7 @@ from garant.domain.statuses import status
 from garant.domain.transitions import OrderState, Role
 from garant.services.views import DEADLINE_EFFECTS
 from garant.store import projections
+from garant.store.db import reading
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -56,7 +57,7 @@ def order_summaries(
         raise InvalidInput("limit must be between 1 and 500")
     check_states(states)
     now = app.clock.now()
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         rows = projections.order_page(
             conn, states=states, before=cursor, limit=limit + 1, **_parties(actor)
         )
@@ -67,7 +68,7 @@ def order_summaries(
 def summaries_of(app: Garant, ids: Sequence[int]) -> list[dict[str, Any]]:
     """The summaries of orders the caller already may see (found by a search), newest first."""
     now = app.clock.now()
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         rows = projections.summaries_of(conn, ids)
     return [summary_json(r, now) for r in rows]
 

@@ -17,6 +17,7 @@ from garant.domain.errors import InvalidInput
 from garant.domain.orders import Actor
 from garant.domain.transitions import OrderState, Role
 from garant.store import projections
+from garant.store.db import reading
 
 SCAN_BATCH = 200
 SCAN_LIMIT = 1000  # orders looked through for one page of search results
@@ -58,7 +59,7 @@ def search_orders(
     }
     found: list[int] = []
     below, scanned = cursor, 0
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         while scanned < SCAN_LIMIT:
             size = SCAN_BATCH if needle else limit + 1
             rows = projections.search_batch(

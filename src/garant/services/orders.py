@@ -23,7 +23,7 @@ from garant.store import order_index, order_writes
 from garant.store import orders as repo
 from garant.store import refunds as refund_store
 from garant.store import users as user_store
-from garant.store.db import Connection, IntegrityError
+from garant.store.db import Connection, IntegrityError, reading
 from garant.store.policies import current_policy
 
 
@@ -84,7 +84,7 @@ def create_order(
 
 
 def _external_ref_taken(app: Garant, external_ref: str) -> bool:
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         return order_index.id_by_external_ref(conn, external_ref) is not None
 
 

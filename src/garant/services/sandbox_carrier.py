@@ -36,7 +36,7 @@ from garant.services.sandbox import SandboxOff
 from garant.services.tracking import IngestReport, ingest
 from garant.store import sandbox_parcels as parcel_store
 from garant.store import tracking as store
-from garant.store.db import Connection
+from garant.store.db import Connection, reading
 
 SOURCE = "sandbox"
 _DONE = ("delivered", "returned")  # a journey ends there, or with a loss or a cancellation
@@ -77,7 +77,7 @@ class SandboxCarrier:
 
     def parcels(self, app: Garant) -> list[SandboxParcel]:
         """The parcels the sandbox carrier moves, but not those whose journey has ended."""
-        with app.engine.connect() as conn:
+        with reading(app.engine) as conn:
             rows = parcel_store.travelling(
                 conn, carrier=SLUG, demo_orders=self.demo_orders, done=_DONE
             )
@@ -101,7 +101,7 @@ class SandboxCarrier:
             )
         now = app.clock.now()  # before any transaction: the sandbox clock reads the database
         parcels = self.parcels(app)
-        with app.engine.connect() as conn:
+        with reading(app.engine) as conn:
             stored = parcel_store.stored_keys(conn, [p.shipment_id for p in parcels])
         due: list[TrackingEvent] = []
         for parcel in parcels:

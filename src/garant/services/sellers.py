@@ -12,6 +12,7 @@ from garant.domain.orders import Actor
 from garant.domain.transitions import Role
 from garant.store import sellers as store
 from garant.store import users as user_store
+from garant.store.db import reading
 
 
 def seller_metrics(app: Garant, *, actor: Actor, seller_id: int) -> dict[str, Any]:
@@ -19,7 +20,7 @@ def seller_metrics(app: Garant, *, actor: Actor, seller_id: int) -> dict[str, An
         raise NotFound(f"seller {seller_id} not found")
     if actor.role is Role.BUYER:
         raise NotFound(f"seller {seller_id} not found")
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         if user_store.role_of(conn, seller_id) != Role.SELLER.value:
             raise NotFound(f"seller {seller_id} not found")
         counts = store.order_counts(conn, seller_id)

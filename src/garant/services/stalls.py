@@ -25,6 +25,7 @@ from garant.store import orders as order_store
 from garant.store import outbox
 from garant.store import stalls as stall_store
 from garant.store import tracking as store
+from garant.store.db import reading
 
 TOPIC = "notify.stalled"
 
@@ -70,7 +71,7 @@ def _page(
 ) -> tuple[list[int], dict[int, list[int]]]:
     """The next ``limit`` shipments after ``after`` that carry a SHIPPED order and are quiet
     enough to be stalled, and for each the orders not yet told of the current stall."""
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         page, rows = stall_store.quiet_shipments(
             conn, quiet_since=now - timedelta(days=_QUIET_DAYS), after=after, limit=limit
         )

@@ -37,7 +37,7 @@ from garant.services.tracking_orders import Carried, move_orders, notice
 from garant.store import outbox
 from garant.store import tracking as store
 from garant.store import tracking_batch as batch_store
-from garant.store.db import Connection
+from garant.store.db import Connection, reading
 from garant.store.tracking_batch import LockedShipment
 
 FIRST_POLL_AFTER = timedelta(hours=6)
@@ -223,7 +223,7 @@ def public_view(app: Garant, number: str) -> dict[str, Any]:
     now = app.clock.now()
     if not store.normalise(number).isalnum():
         return _not_found(number, None, now)  # no number has such characters: a typo
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         shipment_id = store.shipment_id_for(conn, number)
         if shipment_id is None:
             return _not_found(store.normalise(number), None, now)

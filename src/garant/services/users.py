@@ -10,6 +10,7 @@ from garant.app import Garant
 from garant.domain.errors import InvalidInput, NotFound
 from garant.domain.transitions import Role
 from garant.store import users as store
+from garant.store.db import reading
 
 HUMAN_ROLES = (Role.BUYER, Role.SELLER, Role.AGENT, Role.OPERATOR)
 
@@ -53,7 +54,7 @@ def issue_token(app: Garant, user_id: int) -> str:
 
 
 def authenticate(app: Garant, token: str) -> User | None:
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         row = store.by_token_hash(conn, _hash(token))
     if row is None:
         return None
@@ -61,7 +62,7 @@ def authenticate(app: Garant, token: str) -> User | None:
 
 
 def get_user(app: Garant, user_id: int) -> User:
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         row = store.by_id(conn, user_id)
     if row is None:
         raise NotFound(f"no user {user_id}")
@@ -69,7 +70,7 @@ def get_user(app: Garant, user_id: int) -> User:
 
 
 def find_by_email(app: Garant, email: str) -> User | None:
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         row = store.by_email(conn, email)
     return None if row is None else User(row.id, row.name, row.email, Role(row.role), row.locale)
 
@@ -100,5 +101,5 @@ def return_address_of(app: Garant, *, seller_id: int) -> str:
     """The seller's return address as saved ('' when none)."""
     from garant.store.disputes import seller_return_address
 
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         return seller_return_address(conn, seller_id) or ""

@@ -16,7 +16,7 @@ from garant.domain.transitions import SHIPPED_OR_LATER
 from garant.services.tracking import shipment_view
 from garant.store import order_reads
 from garant.store import orders as repo
-from garant.store.db import Connection
+from garant.store.db import Connection, reading
 
 # What happens when a deadline passes, in both languages.
 DEADLINE_EFFECTS: dict[DeadlineKind, tuple[str, str, str]] = {
@@ -113,7 +113,7 @@ def order_view(app: Garant, order_id: int, actor: Actor) -> dict[str, Any]:
     # Before the connection's transaction: the sandbox clock reads the database, and on
     # SQLite (every transaction is BEGIN IMMEDIATE) it would wait for this one.
     now = app.clock.now()
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         # At most four statements: the order with its one-to-one parts and parcel row, its
         # dispute's offers and requests (when it has a dispute), its timeline and refunds,
         # its parcel's events and numbers (when it has a parcel).

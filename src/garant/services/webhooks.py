@@ -10,6 +10,7 @@ from garant.app import Garant
 from garant.domain.errors import InvalidInput, NotFound
 from garant.notify.webhooks import new_secret
 from garant.store import webhooks as store
+from garant.store.db import reading
 
 _MAX_URL = 2000  # the column's length
 
@@ -86,7 +87,7 @@ def add_endpoint(app: Garant, url: str) -> tuple[int, str]:
 
 
 def list_endpoints(app: Garant) -> list[Endpoint]:
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         rows = store.endpoints(conn)
     return [Endpoint(r.id, r.url, r.active, r.created_at) for r in rows]
 
@@ -106,7 +107,7 @@ def disable_endpoint(app: Garant, endpoint_id: int) -> Endpoint:
 
 
 def delivery_status(app: Garant, message_id: int) -> MessageStatus:
-    with app.engine.connect() as conn:
+    with reading(app.engine) as conn:
         message = store.message(conn, message_id)
         if message is None:
             raise NotFound(f"No outbox message {message_id}.", message_id=message_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection as Connection
@@ -46,7 +48,28 @@ def make_engine(url: str, *, write_lock: bool = True, **kwargs: Any) -> Engine:
     # are renewed after half an hour instead, and a connection found dead (a server restart)
     # makes SQLAlchemy discard the whole pool, so only the request that met it fails.
     kwargs.setdefault("pool_recycle", 1800)
-    return create_engine(url, **kwargs)
+    # Our statements are few and always the same (built once, values as parameters), and
+    # psycopg prepares each after its fifth use on a connection. With its custom plans
+    # PostgreSQL would still plan every execution (an array of ids makes the generic plan
+    # look dearer): 2 ms of planning for a 0.6 ms read of an order. Every query here finds
+    # rows by key or by an index that matches, so the generic plan is the right one.
+    connect_args = kwargs.pop("connect_args", {})
+    connect_args.setdefault("options", "-c plan_cache_mode=force_generic_plan")
+    return create_engine(url, connect_args=connect_args, **kwargs)
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads.
+
+    On PostgreSQL it runs in autocommit: no BEGIN and no ROLLBACK, two round trips saved per
+    read, and no rollback to make psycopg forget the statements it prepared on the
+    connection (it forgets them all at each one). Nothing is lost: in READ COMMITTED every
+    statement takes its own snapshot, inside a transaction or not."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -21,6 +21,7 @@ from garant.domain.evidence import EvidenceTooLarge, accepted_text, megabytes
 from garant.domain.orders import Actor
 from garant.http_common import content_disposition
 from garant.services import evidence
+from garant.store.db import reading
 from garant.web.rendering import redirect_with_flash
 
 # ------------------------------------------------------------------ acting on a form
@@ -104,7 +105,7 @@ def describe_files(garant: Garant, ids: Iterable[int]) -> dict[int, dict[str, An
     wanted = [i for i in dict.fromkeys(ids) if isinstance(i, int)]
     if not wanted:
         return {}
-    with garant.engine.connect() as conn:
+    with reading(garant.engine) as conn:
         rows = evidence.describe(conn, wanted)
     return {
         int(r["id"]): {**r, "is_image": str(r["content_type"]).startswith("image/")} for r in rows

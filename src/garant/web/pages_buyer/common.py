@@ -14,6 +14,7 @@ from garant.domain.disputes import RESOLUTION_LABELS, ResolutionKind
 from garant.domain.errors import DomainError
 from garant.domain.orders import Actor
 from garant.services import evidence
+from garant.store.db import reading
 from garant.web import formatting as fmt
 from garant.web.i18n import Translator
 from garant.web.labels import ACTION_LABELS, action_label
@@ -77,7 +78,7 @@ def own_files(garant: Garant, actor: Actor, ids: Iterable[int] | None) -> list[i
     wanted = list(dict.fromkeys(ids or []))
     if not wanted:
         return []
-    with garant.engine.connect() as conn:
+    with reading(garant.engine) as conn:
         rows = evidence.describe(conn, wanted)
     return [int(r["id"]) for r in rows if r["uploader_id"] == actor.user_id]
 
