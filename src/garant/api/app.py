@@ -3,6 +3,8 @@ web pages into the application that is served."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from garant import __version__
@@ -20,9 +22,10 @@ from garant.api import (
 from garant.app import Garant
 
 
-def create_api(garant: Garant | None = None) -> FastAPI:
+def create_api(garant: Garant | None = None, *, lifespan: Any = None) -> FastAPI:
     garant = garant or Garant.from_settings()
     app = FastAPI(
+        lifespan=lifespan,
         title="Garant",
         version=__version__,
         summary="Post-purchase and buyer protection for marketplaces",

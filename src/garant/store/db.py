@@ -15,6 +15,10 @@ from sqlalchemy.exc import IntegrityError as IntegrityError
 # SQLAlchemy themselves (every query lives in ``store/``).
 
 
+# The execution option that marks a connection as a reader (``reading``).
+_READ_ONLY = "garant_read_only"
+
+
 def make_engine(url: str, *, write_lock: bool = True, **kwargs: Any) -> Engine:
     """``write_lock=False`` gives a SQLite engine for plain reads outside any transaction
     (WAL readers never wait for the writer)."""
@@ -40,8 +44,11 @@ def make_engine(url: str, *, write_lock: bool = True, **kwargs: Any) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
             # Take the write lock up front: a deferred transaction that reads then writes can
-            # fail with "database is locked" when another process wrote in between.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # fail with "database is locked" when another process wrote in between. A read
+            # (``reading``) takes no lock: a deferred BEGIN reads one snapshot of the WAL
+            # while writers go on.
+            read = conn.get_execution_options().get(_READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
         return engine
     # No ping per checkout (a round trip before every request's first statement): connections
@@ -65,10 +72,14 @@ def reading(engine: Engine) -> Iterator[Connection]:
     On PostgreSQL it runs in autocommit: no BEGIN and no ROLLBACK, two round trips saved per
     read, and no rollback to make psycopg forget the statements it prepared on the
     connection (it forgets them all at each one). Nothing is lost: in READ COMMITTED every
-    statement takes its own snapshot, inside a transaction or not."""
+    statement takes its own snapshot, inside a transaction or not. On SQLite it begins a
+    plain (deferred) transaction, which takes no write lock: readers never queue behind
+    each other or behind the writer."""
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            conn = conn.execution_options(**{_READ_ONLY: True})
         yield conn
 
 

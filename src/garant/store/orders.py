@@ -101,16 +101,6 @@ def _balances(sums: dict[EntryKind, int]) -> Balances:
     )
 
 
-def lock(conn: Connection, order_id: int) -> None:
-    """Take the order's row lock (PostgreSQL; SQLite has one writer anyway).
-
-    Every transaction that changes an order and its deadline rows takes the order's lock
-    first: the API through ``load(lock=True)``, the deadline worker before it re-checks its
-    claim. One order of locking for everyone means no deadlock between them.
-    """
-    conn.execute(select(t.orders.c.id).where(t.orders.c.id == order_id).with_for_update())
-
-
 def load(conn: Connection, order_id: int, *, lock: bool = False) -> Order:
     found = load_many(conn, [order_id], lock=lock)
     if order_id not in found:
