@@ -43,7 +43,7 @@ from garant.tools.bench_json import Figure
 from garant.tools.bench_orders import shipped_orders
 
 Out = Callable[[str], None]
-DEFAULT_SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "carrier-samples"
+DEFAULT_SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "carrier-samples"
 FOLDERS = {
     "laposte": "laposte", "ups": "ups", "fedex": "fedex", "dhl_express": "dhl_express",
     "dhl_universal": "dhl_universal", "usps_international": "usps", "chronopost": "chronopost",
