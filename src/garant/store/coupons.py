@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from garant.store import schema as t
+from garant.store.order_reads import id_in
 
 
 def add_missing(conn: Connection, coupons: Sequence[dict[str, Any]]) -> None:
@@ -95,7 +96,7 @@ def used_by(conn: Connection, order_ids: Sequence[int]) -> list[Any]:
                 t.coupons.c.expires_at,
             )
             .join(t.coupon_uses, t.coupon_uses.c.coupon_id == t.coupons.c.id)
-            .where(t.coupon_uses.c.order_id.in_(list(order_ids)))
+            .where(id_in(conn, t.coupon_uses.c.order_id, order_ids))
             .order_by(t.coupons.c.code, t.coupon_uses.c.order_id)
             .with_for_update(of=t.coupons)
         ).all()

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from garant.store import bulk
+from garant.store.order_reads import id_in
 from garant.store.schema import deadlines
 
 PENDING, CLAIMED, DONE, OBSOLETE, CANCELLED, FAILED = (
@@ -57,7 +58,7 @@ def sync_many(conn: Connection, wanted: Mapping[int, Iterable[WantedDeadline]]) 
             deadlines.c.kind,
             deadlines.c.due_at,
             deadlines.c.status,
-        ).where(deadlines.c.order_id.in_(list(wanted)))
+        ).where(id_in(conn, deadlines.c.order_id, list(wanted)))
     ).all()
     have: dict[int, dict[str, Any]] = {}
     for r in rows:
@@ -135,7 +136,7 @@ def still_mine(conn: Connection, ids: Sequence[int], worker: str) -> set[int]:
     if not ids:
         return set()
     query = select(deadlines.c.id).where(
-        deadlines.c.id.in_(list(ids)),
+        id_in(conn, deadlines.c.id, ids),
         deadlines.c.status == CLAIMED,
         deadlines.c.claimed_by == worker,
     )
@@ -164,7 +165,9 @@ def release_after_error(conn: Connection, errors: Mapping[int, str], worker: str
         return
     attempts = dict(
         conn.execute(
-            select(deadlines.c.id, deadlines.c.attempts).where(deadlines.c.id.in_(list(errors)))
+            select(deadlines.c.id, deadlines.c.attempts).where(
+                id_in(conn, deadlines.c.id, list(errors))
+            )
         ).all()
     )
     bulk.update_many(
