@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -38,9 +38,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from garant.domain.money import EntryKind
-from garant.domain.tracking import Location, SubStatus, TrackingEvent, TrackingStatus
+from garant.domain.tracking import TrackingEvent
 from garant.store import schema as t
 from garant.store.schema import UTCDateTime
+from garant.store.tracking import event_from_row
 
 
 def id_in(conn: Connection, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
@@ -299,28 +300,8 @@ def parcel_of(
         key=lambda r: (r["occurred_at"], r["tracking_number"]),
     )
     return (
-        [_event(r) for r in found],
+        [event_from_row(r) for r in found],
         [(r["tracking_number"], r["carrier"]) for r in numbers_rows],
-    )
-
-
-def _event(r: Any) -> TrackingEvent:
-    zone = timezone(timedelta(minutes=r["utc_offset_minutes"]))
-    return TrackingEvent(
-        carrier=r["carrier"],
-        tracking_number=r["tracking_number"],
-        occurred_at=r["occurred_at"].astimezone(zone),
-        status=TrackingStatus(r["status"]),
-        sub_status=SubStatus(r["sub_status"]),
-        raw_code=r["raw_code"],
-        raw_text=r["raw_text"],
-        location=Location(
-            country=r["country"],
-            city=r["city"],
-            postcode=r["postcode"],
-            description=r["location_text"],
-        ),
-        leg=r["leg"],
     )
 
 

@@ -136,10 +136,11 @@ def events_of(conn: Connection, shipment_id: int) -> list[TrackingEvent]:
         .mappings()
         .all()
     )
-    return [_event(r) for r in rows]
+    return [event_from_row(r) for r in rows]
 
 
-def _event(r: Any) -> TrackingEvent:
+def event_from_row(r: Any) -> TrackingEvent:
+    """A stored event, in the carrier's own time zone as it was received."""
     zone = timezone(timedelta(minutes=r["utc_offset_minutes"]))
     return TrackingEvent(
         carrier=r["carrier"],

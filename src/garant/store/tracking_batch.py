@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from garant.domain.tracking import SubStatus, TrackingEvent, TrackingStatus
 from garant.store import schema as t
-from garant.store.tracking import _event
+from garant.store.tracking import event_from_row
 
 ROWS_PER_STATEMENT = 1000
 # PostgreSQL: the session's scratch table that events are copied into, emptied at each commit.
@@ -206,7 +206,7 @@ def timelines(conn: Connection, shipment_ids: Collection[int]) -> dict[int, list
         .order_by(te.c.shipment_id, te.c.occurred_at, te.c.id)
     ).mappings()
     for r in rows:
-        out[int(r["shipment_id"])].append(_event(r))
+        out[int(r["shipment_id"])].append(event_from_row(r))
     return out
 
 
