@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 from garant.app import Garant
 from garant.clock import FixedClock
 from garant.domain.tracking import SubStatus, TrackingEvent, TrackingStatus
-from garant.services import tracking
+from garant.services import tracking, tracking_orders
 from garant.services.tracking import IngestReport, ingest
 from garant.store import schema as t
 from garant.store import tracking as store_tracking
@@ -174,3 +174,41 @@ def test_ingest_stores_instants_as_every_other_writer_does(
     assert raw[0][1:] == raw[1][1:]
     if _dialect(app) == "sqlite":
         assert raw[0][1] == "2024-03-25 03:00:00.000000"
+
+
+def test_trk5_one_parcel_whose_order_cannot_move_does_not_hold_back_its_batch(
+    app: Garant, clock: FixedClock, p: Parties, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch fails as a whole, then its parcels are ingested one by one: the others are
+    stored and their orders moved; the failing parcel stores nothing, and its error is
+    raised once the others are done."""
+    numbers = _parcels(app, p, 3, 0)
+    bad = numbers[1]
+    events = [e for n in numbers for e in _journey(n, 3)]
+    clock.current = START + timedelta(days=4)
+    real = tracking_orders.apply_tracking
+
+    def apply(order, summary, now):  # type: ignore[no-untyped-def]
+        if order.tracking_number == bad:
+            raise RuntimeError("order store down")
+        return real(order, summary, now)
+
+    monkeypatch.setattr(tracking_orders, "apply_tracking", apply)
+    with pytest.raises(RuntimeError, match="order store down"):
+        ingest(app, events, source="poll")
+
+    te, s = t.tracking_events, t.shipments
+    with app.engine.connect() as conn:
+        stored = dict(
+            conn.execute(
+                select(s.c.tracking_number, func.count(te.c.id))
+                .join(te, te.c.shipment_id == s.c.id)
+                .group_by(s.c.tracking_number)
+            ).all()
+        )
+        states = dict(
+            conn.execute(select(t.orders.c.tracking_number, t.orders.c.shipment_status)).all()
+        )
+    assert stored == {numbers[0]: 3, numbers[2]: 3}
+    assert states[numbers[0]] == states[numbers[2]] == "arrived_destination_country"
+    assert states[bad] == "shipped"

@@ -9,6 +9,7 @@ statements whatever its size (``store.tracking_batch``), plus the orders it move
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +40,8 @@ from garant.store import tracking as store
 from garant.store import tracking_batch as batch_store
 from garant.store.db import Connection, reading
 from garant.store.tracking_batch import LockedShipment
+
+log = logging.getLogger(__name__)
 
 FIRST_POLL_AFTER = timedelta(hours=6)
 # A transaction closes after this many parcels or events, whichever comes first: big enough
@@ -97,10 +100,31 @@ def ingest(app: Garant, events: Iterable[TrackingEvent], *, source: str) -> Inge
         groups.setdefault(store.normalise(event.tracking_number), []).append(event)
         report.events += 1
     for batch in _batches(groups):
-        with app.engine.begin() as conn:
-            done = _ingest_batch(conn, batch, source, app.clock.now())
-        report.add(done)  # counted once committed
+        try:
+            report.add(_ingest_committed(app, batch, source))  # counted once committed
+        except Exception:
+            if len(batch) == 1:
+                raise
+            # One parcel's failure (an order that cannot move, a bad row) must not hold
+            # back the others of its batch: each parcel alone, then the first error raised
+            # (the caller's retry finds the others' events already stored, once).
+            log.exception("a batch of %s parcels failed; ingesting them one by one", len(batch))
+            failed: Exception | None = None
+            for number, group in batch.items():
+                try:
+                    report.add(_ingest_committed(app, {number: group}, source))
+                except Exception as exc:
+                    failed = failed or exc
+            if failed is not None:
+                raise failed from None
     return report
+
+
+def _ingest_committed(
+    app: Garant, batch: dict[str, list[TrackingEvent]], source: str
+) -> IngestReport:
+    with app.engine.begin() as conn:
+        return _ingest_batch(conn, batch, source, app.clock.now())
 
 
 def _batches(
