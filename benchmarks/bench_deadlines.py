@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from garant.bench import run_deadline_bench
+from garant.tools.bench_deadlines import run_deadline_bench
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from garant.bench_tracking import BenchCheckFailed, default_pg_url, run_tracking_bench
+from garant.tools.bench_tracking import BenchCheckFailed, default_pg_url, run_tracking_bench
 
 
 def main(argv: list[str] | None = None) -> int:
