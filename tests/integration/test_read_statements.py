@@ -109,7 +109,8 @@ def test_reads_load_many_statements_do_not_grow_with_the_batch(
     locking = 1 if app.engine.dialect.name == "postgresql" else 0
     # The locks, the orders with their parts, the disputes' offers and requests.
     assert counts == {1: 2 + locking, 40: 2 + locking}
-    whole = order_store.load_many(app.engine.connect(), disputed)
+    with app.engine.connect() as conn:
+        whole = order_store.load_many(conn, disputed)
     assert [len(whole[i].dispute.offers) for i in disputed] == [1, 1, 1]  # type: ignore[union-attr]
 
 
