@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     platform_address: str = "Alibaba France|6 rue Ménars|75002 Paris"
     worker_poll_seconds: float = 1.0
     worker_batch: int = 200
+    # Threads that run the synchronous routes and services of the served app (AnyIO's
+    # default of 40 only makes them fight over the GIL and the database pool under load).
+    server_threads: int = 8
     lease_seconds: int = 60
     webhook_timeout_seconds: float = 5.0
     webhook_max_attempts: int = 8

@@ -116,9 +116,12 @@ def give_back(conn: Connection, orders: Sequence[Order], now: datetime) -> None:
     stored, so a coupon shared by two of them comes back once, with the second."""
     uses = coupon_store.used_by(conn, [o.id for o in orders if o.id is not None])
     states = coupon_store.order_states(conn, sorted({u.id for u in uses if u.status == "active"}))
+    uses_of: dict[int, list[Any]] = {}
+    for use in uses:
+        uses_of.setdefault(use.order_id, []).append(use)
     returned: set[int] = set()
     for order in orders:
-        for use in (u for u in uses if u.order_id == order.id):
+        for use in uses_of.get(order.id or 0, []):
             if use.status != "active" or use.id in returned:
                 continue
             others = {k: v for k, v in states[use.id].items() if k != order.id}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, select
+from sqlalchemy import Connection, RowMapping, select
 
 from garant.domain.cancellation import CancellationRequest, Fault, RequestStatus
 from garant.domain.money import Balances, EntryKind
@@ -78,15 +78,6 @@ def row_values(order: Order) -> dict[str, Any]:
     values["items"] = list(order.items)
     values["previous_tracking_numbers"] = list(order.previous_tracking_numbers)
     return values
-
-
-def balances_of(conn: Connection, order_id: int) -> Balances:
-    rows = conn.execute(
-        select(t.ledger_entries.c.kind, func.sum(t.ledger_entries.c.amount_cents))
-        .where(t.ledger_entries.c.order_id == order_id)
-        .group_by(t.ledger_entries.c.kind)
-    ).all()
-    return _balances({EntryKind(kind): int(total) for kind, total in rows})
 
 
 def _balances(sums: dict[EntryKind, int]) -> Balances:
@@ -205,17 +196,3 @@ def refunds_of(conn: Connection, order_id: int) -> list[dict[str, Any]]:
         .all()
     )
     return [dict(r) for r in rows]
-
-
-def ledger_of(conn: Connection, order_id: int) -> list[dict[str, Any]]:
-    rows = (
-        conn.execute(
-            select(t.ledger_entries)
-            .where(t.ledger_entries.c.order_id == order_id)
-            .order_by(t.ledger_entries.c.id)
-        )
-        .mappings()
-        .all()
-    )
-    return [dict(r) for r in rows]
-

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
 from garant.app import Garant
@@ -38,9 +38,9 @@ from garant.settings import Settings
 from garant.store import schema as t
 from garant.store import tracking as store
 from garant.store.db import make_engine
-from garant.store.migrate import upgrade
 from garant.tools.bench_json import Figure
 from garant.tools.bench_orders import shipped_orders
+from garant.tools.scratch_db import scratch_postgres, scratch_sqlite
 
 Out = Callable[[str], None]
 DEFAULT_SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "carrier-samples"
@@ -367,28 +367,13 @@ def _stored(url: str) -> tuple[int, int]:
 def _fresh_db(server: str | None, label: str) -> Iterator[str]:
     """A migrated empty database, removed afterwards: a temp SQLite file, or a PostgreSQL
     database created on ``server``."""
-    name = f"garant_bench_tracking_{os.getpid()}_{label}"
-    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    with tempfile.TemporaryDirectory(prefix="garant-bench-tracking-") as tmp:
-        url, admin = f"sqlite:///{Path(tmp) / f'{label}.db'}", None
-        if server is not None:
-            base = make_url(server).set(drivername="postgresql")
-            admin = create_engine(base.set(drivername="postgresql+psycopg"),
-                                  isolation_level="AUTOCOMMIT")  # fmt: skip
-            with admin.connect() as conn:
-                conn.execute(drop)
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            url = base.set(database=name).render_as_string(hide_password=False)
-        try:
-            engine = make_engine(url)
-            upgrade(engine)
-            engine.dispose()
+    if server is None:
+        with scratch_sqlite() as url:
             yield url
-        finally:
-            if admin is not None:
-                with admin.connect() as conn:
-                    conn.execute(drop)
-                admin.dispose()
+    else:
+        with scratch_postgres(server, f"garant_bench_tracking_{label}") as url:
+            # A plain postgresql:// URL: the raw COPY baseline connects with psycopg itself.
+            yield make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 ORDERLESS_EVERY = 10  # every 10th parcel carries no order: ingest creates its shipment
@@ -405,8 +390,8 @@ def _parcels_with_orders(events: list[TrackingEvent]) -> list[str]:
 
 @contextmanager
 def _timed_order_moves() -> Iterator[list[float]]:
-    """Seconds spent in ``services.tracking.move_orders`` (the per-order load and save), to
-    show how much of the ingest figure the order side takes."""
+    """Seconds spent in ``services.tracking.move_orders`` (the moved orders loaded and saved
+    as one batch), to show how much of the ingest figure the order side takes."""
     spent: list[float] = []
     real = getattr(tracking_service, "move_orders", None)
     if real is None:  # an ingest without that seam: no breakdown
@@ -473,7 +458,7 @@ def _ingest_part(
     line = (f"{kind:<11} {n / ours:>14,.0f} {raw_name:>12} {n / raw:>12,.0f} "
             f"{ours / raw:>10.1f}x {ours:>9.2f} {raw:>7.2f} {raw / ours:>8.1%}")  # fmt: skip
     tracking_side = ours - sum(moves)
-    split = (f"{sum(moves):.2f} s of {ours:.2f} s in order moves (move_orders: per-order load "
+    split = (f"{sum(moves):.2f} s of {ours:.2f} s in order moves (move_orders: one batch load "
              f"and save); the rest: {n / tracking_side:,.0f} events/s, "
              f"{raw / tracking_side:.1%} of raw") if moves else "no breakdown"  # fmt: skip
     checked = ok and ok_raw and ok_orders
