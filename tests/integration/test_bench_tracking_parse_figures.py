@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from garant.tools.bench_json import Figure
-from garant.tools.bench_tracking import FOLDERS, KARRIO_ENV, _parse_part
+from garant.tools.bench_parse import FOLDERS, KARRIO_ENV, parse_part
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "carrier-samples"
 
@@ -31,7 +31,7 @@ def test_parse_part_gives_one_figure_per_sample_file(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv(KARRIO_ENV, raising=False)
     figures: list[Figure] = []
 
-    _parse_part(SAMPLES, 0.005, 1, lambda line: None, figures.append)
+    parse_part(SAMPLES, 0.005, 1, lambda line: None, figures.append)
 
     assert sorted(f.measure for f in figures) == _files()
     laposte = next(f for f in figures if f.measure == "parse laposte TrackingResponse")
@@ -50,7 +50,7 @@ def test_parse_part_gives_one_figure_per_sample_file(monkeypatch: pytest.MonkeyP
 def test_parse_part_beside_karrio_gives_ratios_and_medians() -> None:
     figures: list[Figure] = []
 
-    table = _parse_part(SAMPLES, 0.005, 1, lambda line: None, figures.append)
+    table = parse_part(SAMPLES, 0.005, 1, lambda line: None, figures.append)
 
     laposte = next(f for f in figures if f.measure == "parse laposte TrackingResponse")
     assert laposte.baseline_per_s and laposte.checked is True  # 9 events on both sides
